@@ -1,0 +1,55 @@
+"""webwork-async: an asyncio-native client for the WebWork Tracker REST API v2.
+
+Start with :class:`AsyncSession`; errors live in :mod:`webwork_async.errors`, models in
+:mod:`webwork_async.models`, and a fake server for tests in :mod:`webwork_async.testing`.
+"""
+
+from webwork_async._bulk import WorkspaceResult
+from webwork_async._pagination import AsyncPaginator, Page
+from webwork_async._session import AsyncSession
+from webwork_async._version import __version__
+from webwork_async.errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    DecodeError,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    SessionStateError,
+    TimeoutError,
+    TransportError,
+    ValidationError,
+    WebWorkError,
+)
+from webwork_async.models import Pagination, Project, ProjectTag, Workspace
+
+__all__ = [
+    "APIError",
+    "AsyncPaginator",
+    "AsyncSession",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "DecodeError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "Page",
+    "Pagination",
+    "PermissionDeniedError",
+    "Project",
+    "ProjectTag",
+    "RateLimitError",
+    "ServerError",
+    "SessionStateError",
+    "TimeoutError",
+    "TransportError",
+    "ValidationError",
+    "WebWorkError",
+    "Workspace",
+    "WorkspaceResult",
+    "__version__",
+]

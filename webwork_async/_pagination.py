@@ -1,0 +1,109 @@
+"""Pages and the paginator that every list operation returns."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from webwork_async._constants import ITER_PER_PAGE
+from webwork_async.models._base import Pagination
+
+T = TypeVar("T")
+
+#: Fetches one page: ``(page, per_page)``, either of which may be None for the service's default.
+PageFetcher = Callable[[int | None, int | None], Awaitable["Page[T]"]]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its ``items`` and, when the service sent it, its ``pagination``."""
+
+    items: list[T]
+    pagination: Pagination | None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def last_page(self) -> int | None:
+        """The number of the last page, when the service told it."""
+        return None if self.pagination is None else self.pagination.last_page
+
+
+class AsyncPaginator(Generic[T]):
+    """What ``list()`` returns: await it for one page, iterate it for every item.
+
+    ``await ww.projects.list(workspace_id=1)`` sends one request and gives a :class:`Page`.
+    ``async for project in ww.projects.list(workspace_id=1)`` walks every page, 100 items a page
+    unless ``per_page`` says otherwise; once the first page tells ``last_page``, the following pages
+    are fetched concurrently (at most ``prefetch`` ahead, under the session's semaphore) and
+    yielded in order. Without pagination data it walks page by page until an empty page.
+    """
+
+    def __init__(
+        self, fetch: PageFetcher[T], *, page: int | None, per_page: int | None, prefetch: int
+    ) -> None:
+        self._fetch = fetch
+        self._page = page
+        self._per_page = per_page
+        self._prefetch = max(1, prefetch)
+
+    def __await__(self) -> Generator[object, None, Page[T]]:
+        return self._fetch(self._page, self._per_page).__await__()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def to_list(self) -> list[T]:
+        """Every item of every page, in order."""
+        return [item async for item in self]
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Every page in order, starting at ``page`` (default 1)."""
+        start = self._page or 1
+        per_page = self._per_page or ITER_PER_PAGE
+        first = await self._fetch(start, per_page)
+        yield first
+        last = first.last_page
+        if last is None:
+            async for page in self._walk_until_empty(first, start, per_page):
+                yield page
+            return
+        window: collections.deque[asyncio.Future[Page[T]]] = collections.deque()
+        following = start + 1
+        try:
+            while following <= last or window:
+                while following <= last and len(window) < self._prefetch:
+                    window.append(asyncio.ensure_future(self._fetch(following, per_page)))
+                    following += 1
+                yield await window.popleft()
+        finally:
+            for pending in window:
+                pending.cancel()
+            if window:
+                await asyncio.gather(*window, return_exceptions=True)
+
+    async def _walk_until_empty(
+        self, previous: Page[T], number: int, per_page: int
+    ) -> AsyncIterator[Page[T]]:
+        # Without pagination data a short page does not prove the end (the service may cap
+        # per_page), so only an empty page does; a page equal to the one before means the
+        # service ignores `page`, and walking on would never end.
+        while previous.items:
+            number += 1
+            page = await self._fetch(number, per_page)
+            if page.items == previous.items:
+                return
+            yield page
+            previous = page

@@ -1,0 +1,229 @@
+"""The protocol as pure functions: URLs, headers, query strings, and reading answers.
+
+Nothing here does I/O, so every decision (what error is this? what does that body hold? how long
+does the service ask us to wait?) is tested with plain values.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import msgspec
+
+from webwork_async.errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    DecodeError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+from webwork_async.models._base import Envelope, ErrorBody
+
+T = TypeVar("T")
+
+_ERROR_CLASSES: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+_PATH_IN_MESSAGE = re.compile(r"at `(\$[^`]*)`")
+_error_decoder = msgspec.json.Decoder(ErrorBody, strict=False)
+
+
+def normalize_base_url(base_url: str) -> str:
+    """Check ``base_url`` and give it the trailing slash that relative paths are joined to."""
+    if not isinstance(base_url, str) or not base_url.strip():
+        raise ConfigurationError(
+            "base_url must be a non-empty string such as 'https://host/api/v2/'"
+        )
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+    if parts.query or parts.fragment:
+        raise ConfigurationError(f"base_url must not carry a query or fragment, got {base_url!r}")
+    url = base_url.strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def check_token(token: object) -> str:
+    """Return ``token`` if it can go into an ``Authorization`` header; never echo it back."""
+    if not isinstance(token, str):
+        raise ConfigurationError(f"token must be a string, got {type(token).__name__}")
+    cleaned = token.strip()
+    if not cleaned:
+        raise ConfigurationError("token is empty")
+    if any(ch in cleaned for ch in "\r\n\t ") or not cleaned.isprintable():
+        raise ConfigurationError("token contains whitespace or control characters")
+    return cleaned
+
+
+def build_headers(token: str, user_agent: str) -> dict[str, str]:
+    """Headers sent with every request."""
+    return {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json",
+        "User-Agent": user_agent,
+    }
+
+
+def encode_query(params: Mapping[str, object]) -> dict[str, str]:
+    """Turn keyword arguments into query-string values; ``None`` means "leave it out"."""
+    query: dict[str, str] = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            query[name] = "true" if value else "false"
+        elif isinstance(value, (datetime.date, datetime.datetime)):
+            query[name] = value.isoformat()
+        else:
+            query[name] = str(value)
+    return query
+
+
+def parse_retry_after(value: str | None, *, now: datetime.datetime | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After`` (delta-seconds or HTTP-date); None if unusable."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        current = now or datetime.datetime.now(datetime.timezone.utc)
+        return max(0.0, (when - current).total_seconds())
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return None
+    return max(0.0, seconds)
+
+
+def error_class_for(status: int) -> type[APIError]:
+    """The exception class for an HTTP status."""
+    if status >= 500:
+        return ServerError
+    return _ERROR_CLASSES.get(status, APIError)
+
+
+def _field_errors(raw: Mapping[str, list[str] | str] | None) -> dict[str, list[str]]:
+    if not raw:
+        return {}
+    return {name: [msgs] if isinstance(msgs, str) else list(msgs) for name, msgs in raw.items()}
+
+
+def api_error(
+    *, status: int, body: bytes, method: str, url: str, headers: Mapping[str, str]
+) -> APIError:
+    """Build the typed error for an error answer, reading the body leniently.
+
+    A body that is not the documented error JSON (an HTML page from a proxy, say) still gives the
+    right class, with the HTTP reason standing in for the message.
+    """
+    try:
+        parsed = _error_decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        parsed = ErrorBody()
+    message = parsed.message or f"HTTP {status}"
+    common: dict[str, Any] = {
+        "status": status,
+        "message": message,
+        "error": parsed.error,
+        "method": method,
+        "url": url,
+        "body": body,
+    }
+    cls = error_class_for(status)
+    if cls is ValidationError:
+        return ValidationError(**common, errors=_field_errors(parsed.errors))
+    if cls is RateLimitError:
+        return RateLimitError(**common, retry_after=parse_retry_after(headers.get("Retry-After")))
+    return cls(**common)
+
+
+@functools.cache
+def envelope_decoder(data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
+    """One decoder per response type, built once: building a decoder costs more than using it.
+
+    Decoding is lax (``strict=False``): numbers sent as strings, 0/1 booleans and similar
+    variations of the service are accepted rather than failing a whole page. ``None`` means the
+    caller ignores ``data``: it is skipped unparsed, whatever the service put there.
+    """
+    target = msgspec.Raw if data_type is None else data_type
+    return msgspec.json.Decoder(Envelope[target], strict=False)  # type: ignore[valid-type]
+
+
+def decode_answer(
+    data_type: Any, *, status: int, body: bytes, method: str, url: str, headers: Mapping[str, str]
+) -> Envelope[Any]:
+    """Read one answer into ``Envelope[data_type]``, or raise the error it represents."""
+    if status >= 400:
+        raise api_error(status=status, body=body, method=method, url=url, headers=headers)
+    if not body.strip() and data_type is None:
+        return Envelope(success=True, data=None)
+    try:
+        envelope = envelope_decoder(data_type).decode(body)
+    except msgspec.ValidationError as exc:
+        in_band = _in_band_failure(body)
+        if in_band is not None:
+            raise _in_band_error(
+                in_band.message, in_band.error, status=status, body=body, method=method, url=url
+            ) from None
+        raise DecodeError(
+            str(exc), path=_path_of(str(exc)), method=method, url=url, status=status, body=body
+        ) from None
+    except msgspec.DecodeError as exc:
+        raise DecodeError(
+            f"invalid JSON: {exc}", path=None, method=method, url=url, status=status, body=body
+        ) from None
+    if not envelope.success:
+        raise _in_band_error(
+            envelope.message, None, status=status, body=body, method=method, url=url
+        )
+    return envelope
+
+
+def _in_band_failure(body: bytes) -> ErrorBody | None:
+    try:
+        parsed = _error_decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return parsed if parsed.success is False else None
+
+
+def _in_band_error(
+    message: str | None, error: str | None, *, status: int, body: bytes, method: str, url: str
+) -> APIError:
+    """The error for an answer whose HTTP status says success but whose envelope says failure."""
+    return APIError(
+        status=status,
+        message=message or "the service answered success: false",
+        error=error,
+        method=method,
+        url=url,
+        body=body,
+    )
+
+
+def _path_of(message: str) -> str | None:
+    match = _PATH_IN_MESSAGE.search(message)
+    return match.group(1) if match else None

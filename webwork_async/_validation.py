@@ -1,0 +1,113 @@
+"""Argument checks run before any request is sent.
+
+Each check raises :class:`~webwork_async.errors.InvalidArgumentError` naming the argument, so a
+mistake costs no request (and no rate-limit token) and the message points straight at it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from webwork_async._constants import MAX_PER_PAGE, MIN_PER_PAGE
+from webwork_async.errors import InvalidArgumentError
+
+
+def positive_id(argument: str, value: object) -> int:
+    """An id: a positive ``int`` (``bool`` is refused even though it is an ``int``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError(argument, f"must be a positive int, got {type(value).__name__}")
+    if value < 1:
+        raise InvalidArgumentError(argument, f"must be a positive int, got {value}")
+    return value
+
+
+def positive_ids(argument: str, values: Iterable[object]) -> list[int]:
+    """Distinct positive ids in their first-seen order; the error names the bad item's index."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidArgumentError(argument, "must be an iterable of positive ints")
+    seen: dict[int, None] = {}
+    for index, value in enumerate(values):
+        seen[positive_id(f"{argument}[{index}]", value)] = None
+    return list(seen)
+
+
+def page_number(value: object) -> int | None:
+    """``page``: None (the service's default, 1) or an int >= 1."""
+    return None if value is None else positive_id("page", value)
+
+
+def page_size(value: object) -> int | None:
+    """``per_page``: None (the service's default) or an int within the documented 1..100."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError("per_page", f"must be an int, got {type(value).__name__}")
+    if not MIN_PER_PAGE <= value <= MAX_PER_PAGE:
+        raise InvalidArgumentError(
+            "per_page", f"must be between {MIN_PER_PAGE} and {MAX_PER_PAGE}, got {value}"
+        )
+    return value
+
+
+def non_empty_text(argument: str, value: object) -> str:
+    """A string with something other than white space in it."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(argument, f"must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise InvalidArgumentError(argument, "must not be empty")
+    return value
+
+
+def optional_text(argument: str, value: object) -> str | None:
+    """A string or None."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidArgumentError(argument, f"must be a string, got {type(value).__name__}")
+    return value
+
+
+def calendar_date(argument: str, value: object) -> datetime.date | None:
+    """A ``datetime.date`` (or an ISO ``YYYY-MM-DD`` string), or None.
+
+    A ``datetime`` is refused: the API takes plain dates, and dropping the time silently could
+    move the day.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        raise InvalidArgumentError(argument, "must be a datetime.date, not a datetime")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidArgumentError(
+                argument, f"must be a date in YYYY-MM-DD form, got {value!r}"
+            ) from None
+    raise InvalidArgumentError(argument, f"must be a datetime.date, got {type(value).__name__}")
+
+
+def date_order(
+    start_argument: str,
+    start: datetime.date | None,
+    end_argument: str,
+    end: datetime.date | None,
+) -> None:
+    """Refuse an end date before its start date (the API requires end >= start)."""
+    if start is not None and end is not None and end < start:
+        raise InvalidArgumentError(
+            end_argument,
+            f"{end.isoformat()} is before {start_argument} {start.isoformat()}",
+        )
+
+
+def non_negative_number(argument: str, value: object) -> float | int | None:
+    """A number >= 0, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError(argument, f"must be a number, got {type(value).__name__}")
+    if value != value or value < 0 or value == float("inf"):
+        raise InvalidArgumentError(argument, f"must be a finite number >= 0, got {value}")
+    return value

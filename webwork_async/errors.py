@@ -1,0 +1,182 @@
+"""The exceptions webwork-async raises.
+
+Everything the library raises on purpose derives from :class:`WebWorkError`, so one ``except``
+clause catches it all. Errors that come from the service carry what a caller needs to act on them
+(status, the service's ``message`` and ``error``, method, URL and raw body) and never the token.
+``asyncio.CancelledError`` is never wrapped.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "DecodeError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "SessionStateError",
+    "TimeoutError",
+    "TransportError",
+    "ValidationError",
+    "WebWorkError",
+]
+
+# How much of a raw body an exception message quotes; the whole body stays on ``.body``.
+_BODY_EXCERPT = 200
+
+
+class WebWorkError(Exception):
+    """Base class of every error this library raises."""
+
+
+class ConfigurationError(WebWorkError, ValueError):
+    """The session was configured wrongly (no token, bad base URL, bad limits)."""
+
+
+class SessionStateError(WebWorkError, RuntimeError):
+    """The session was used before ``async with`` entered it or after it closed."""
+
+
+class InvalidArgumentError(WebWorkError, ValueError):
+    """An argument was rejected before any request was sent.
+
+    ``argument`` names the offending parameter, so callers and logs can point at it.
+    """
+
+    def __init__(self, argument: str, problem: str) -> None:
+        self.argument = argument
+        self.problem = problem
+        super().__init__(f"{argument}: {problem}")
+
+
+class APIError(WebWorkError):
+    """The service answered, and the answer is an error.
+
+    Raised as-is for statuses without a dedicated subclass, and for an HTTP 200 whose envelope says
+    ``success: false``.
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        message: str,
+        error: str | None,
+        method: str,
+        url: str,
+        body: bytes,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.error = error
+        self.method = method
+        self.url = url
+        self.body = body
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        detail = f" ({self.error})" if self.error and self.error != self.message else ""
+        return f"{self.method} {self.url} -> HTTP {self.status}: {self.message}{detail}"
+
+
+class BadRequestError(APIError):
+    """HTTP 400: the service rejected the request as malformed."""
+
+
+class AuthenticationError(APIError):
+    """HTTP 401: the token is missing, wrong or expired (personal tokens live six months)."""
+
+
+class PermissionDeniedError(APIError):
+    """HTTP 403: the token's user may not do this (the API is for owners and executive managers)."""
+
+
+class NotFoundError(APIError):
+    """HTTP 404: no such object in that workspace (or no such workspace)."""
+
+
+class ValidationError(APIError):
+    """HTTP 422: the service rejected some fields; ``errors`` maps each field to its messages."""
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        message: str,
+        error: str | None,
+        method: str,
+        url: str,
+        body: bytes,
+        errors: dict[str, list[str]],
+    ) -> None:
+        self.errors = errors
+        super().__init__(
+            status=status, message=message, error=error, method=method, url=url, body=body
+        )
+
+    def _describe(self) -> str:
+        fields = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in self.errors.items())
+        return super()._describe() + (f" [{fields}]" if fields else "")
+
+
+class RateLimitError(APIError):
+    """HTTP 429: too many requests; ``retry_after`` is the wait in seconds the service asked for."""
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        message: str,
+        error: str | None,
+        method: str,
+        url: str,
+        body: bytes,
+        retry_after: float | None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            status=status, message=message, error=error, method=method, url=url, body=body
+        )
+
+
+class ServerError(APIError):
+    """HTTP 5xx: the service failed."""
+
+
+class TransportError(WebWorkError):
+    """The exchange with the service failed below HTTP (connect, reset, broken body)."""
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        self.method = method
+        self.url = url
+        super().__init__(f"{method} {url}: {message}")
+
+
+class TimeoutError(TransportError, builtins.TimeoutError):
+    """The exchange did not finish within its timeout."""
+
+
+class DecodeError(WebWorkError):
+    """The body could not be read into the expected model.
+
+    ``path`` is the JSON path of the offending value (``$.data[3].start_date``) when known.
+    """
+
+    def __init__(
+        self, problem: str, *, path: str | None, method: str, url: str, status: int, body: bytes
+    ) -> None:
+        self.problem = problem
+        self.path = path
+        self.method = method
+        self.url = url
+        self.status = status
+        self.body = body
+        excerpt = body[:_BODY_EXCERPT].decode("utf-8", "replace")
+        super().__init__(f"{method} {url} -> HTTP {status}: {problem}; body starts {excerpt!r}")

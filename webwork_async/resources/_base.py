@@ -1,0 +1,78 @@
+"""What every resource shares: a handle on the request core and the list/fan-out plumbing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any, TypeVar
+
+from webwork_async import _validation as check
+from webwork_async._bulk import WorkspaceResult, fan_out
+from webwork_async._core import RequestCore
+from webwork_async._pagination import AsyncPaginator, Page
+
+T = TypeVar("T")
+
+
+class Resource:
+    """Base of the per-group resources (``ww.projects``, ``ww.workspaces`` ...)."""
+
+    def __init__(self, core: RequestCore) -> None:
+        self._core = core
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        data_type: Any,
+        *,
+        params: Mapping[str, object] | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> Any:
+        envelope = await self._core.request(method, path, data_type, params=params, body=body)
+        return envelope.data
+
+    def _paginate(
+        self,
+        path: str,
+        item_type: type[T],
+        params: Mapping[str, object],
+        *,
+        page: object = None,
+        per_page: object = None,
+    ) -> AsyncPaginator[T]:
+        """A paginator over ``GET path``; ``page`` and ``per_page`` are checked before sending."""
+        data_type = list[item_type] | None  # type: ignore[valid-type]
+
+        async def fetch(number: int | None, size: int | None) -> Page[T]:
+            query = {**params, "page": number, "per_page": size}
+            envelope = await self._core.request("GET", path, data_type, params=query)
+            return Page(items=envelope.data or [], pagination=envelope.page_info)
+
+        return AsyncPaginator(
+            fetch,
+            page=check.page_number(page),
+            per_page=check.page_size(per_page),
+            prefetch=self._core.max_concurrency,
+        )
+
+    def _fan_out(
+        self,
+        workspace_ids: Iterable[int],
+        path: str,
+        item_type: type[T],
+        params: Mapping[str, object],
+        *,
+        per_page: object = None,
+    ) -> AsyncIterator[WorkspaceResult[T]]:
+        """Every item of ``GET path`` for each workspace, one result per distinct workspace id."""
+        ids = check.positive_ids("workspace_ids", workspace_ids)
+        size = check.page_size(per_page)
+
+        async def fetch_all(workspace_id: int) -> list[T]:
+            query = {**params, "workspace_id": workspace_id}
+            return await self._paginate(path, item_type, query, per_page=size).to_list()
+
+        return fan_out(ids, fetch_all, in_flight=self._core.max_concurrency)

@@ -1,0 +1,19 @@
+"""The Workspaces group: ``/workspaces`` (reference §4.1), the source of every ``workspace_id``."""
+
+from __future__ import annotations
+
+from webwork_async._pagination import AsyncPaginator
+from webwork_async.models.workspaces import Workspace
+from webwork_async.resources._base import Resource
+
+__all__ = ["WorkspacesResource"]
+
+
+class WorkspacesResource(Resource):
+    """``ww.workspaces``: the workspaces the token's user belongs to."""
+
+    def list(
+        self, *, page: int | None = None, per_page: int | None = None
+    ) -> AsyncPaginator[Workspace]:
+        """Active workspaces of the caller: await for one page, ``async for`` for all of them."""
+        return self._paginate("workspaces", Workspace, {}, page=page, per_page=per_page)
