@@ -1,0 +1,62 @@
+"""Shared fixtures: a client session on the fake server, and a canned-answer server for faults.
+
+The ``webwork_fake`` fixture comes from the plugin the package ships (webwork_async.testing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from canned_server import CannedServer
+
+from webwork_async import AsyncSession
+from webwork_async.testing import FakeWebWork
+
+
+@pytest.fixture
+async def ww(webwork_fake: FakeWebWork) -> AsyncIterator[AsyncSession]:
+    """An open session on the fake server."""
+    assert webwork_fake.base_url is not None
+    async with AsyncSession(token=webwork_fake.token, base_url=webwork_fake.base_url) as session:
+        yield session
+
+
+@pytest.fixture
+async def canned() -> AsyncIterator[CannedServer]:
+    """A CannedServer running in the test's loop."""
+    server_state = CannedServer()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", server_state.handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    server_state.base_url = str(server.make_url("/api/v2/"))
+    try:
+        yield server_state
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
+    """Collects what the event loop reports (unclosed sessions, destroyed pending tasks...).
+
+    The test's own assertions run first; at teardown garbage is collected and nothing may have
+    been reported.
+    """
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        yield reported
+        gc.collect()
+        await asyncio.sleep(0)
+        assert reported == []
+    finally:
+        loop.set_exception_handler(previous)

@@ -1,0 +1,125 @@
+"""list_many: every workspace asked for gives exactly one complete result or one error."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from canned_server import stray_tasks
+
+from webwork_async import (
+    AsyncSession,
+    NotFoundError,
+    PermissionDeniedError,
+    Project,
+    WorkspaceResult,
+)
+from webwork_async.testing import FakeWebWork
+
+
+async def test_hundreds_of_workspaces_with_some_failing(
+    webwork_fake: FakeWebWork, loop_errors: list[dict[str, Any]]
+) -> None:
+    good = webwork_fake.seed(workspaces=500, projects_per_workspace=(0, 130), seed=11)
+    restricted = [webwork_fake.add_workspace(role="Regular User") for _ in range(7)]
+    unknown = [880_001, 880_002, 880_003]
+    asked = [*good, *restricted, *unknown]
+    assert webwork_fake.base_url is not None
+    results: list[WorkspaceResult[Project]] = []
+    async with AsyncSession(
+        token=webwork_fake.token, base_url=webwork_fake.base_url, max_concurrency=12
+    ) as ww:
+        async for result in ww.projects.list_many(asked):
+            results.append(result)
+
+    by_id = {result.workspace_id: result for result in results}
+    assert len(results) == len(asked) == len(by_id)  # none missing, none twice
+    for workspace_id in good:
+        result = by_id[workspace_id]
+        assert result.ok and result.error is None
+        assert [p.id for p in result.items] == [
+            p["id"] for p in webwork_fake.projects(workspace_id)
+        ]
+    for workspace_id in restricted:
+        assert isinstance(by_id[workspace_id].error, PermissionDeniedError)
+        assert by_id[workspace_id].items == []
+        with pytest.raises(PermissionDeniedError):
+            by_id[workspace_id].unwrap()
+    for workspace_id in unknown:
+        assert isinstance(by_id[workspace_id].error, NotFoundError)
+    assert sum(len(r.items) for r in results) == sum(len(webwork_fake.projects(w)) for w in good)
+
+
+async def test_results_arrive_as_each_workspace_finishes(
+    ww: AsyncSession, webwork_fake: FakeWebWork
+) -> None:
+    big = webwork_fake.add_workspace()
+    for n in range(900):
+        webwork_fake.add_project(big, name=f"P{n}")
+    small = [webwork_fake.add_workspace() for _ in range(5)]
+    order = [r.workspace_id async for r in ww.projects.list_many([big, *small])]
+    # The 9-page workspace was asked for first but cannot be the first to finish.
+    assert order[0] != big
+    assert sorted(order) == sorted([big, *small])
+
+
+async def test_repeated_ids_are_fetched_once(ww: AsyncSession, webwork_fake: FakeWebWork) -> None:
+    first, second = webwork_fake.add_workspace(), webwork_fake.add_workspace()
+    got = [r.workspace_id async for r in ww.projects.list_many([first, second, first, first])]
+    assert sorted(got) == sorted([first, second])
+    assert webwork_fake.request_count() == 2
+
+
+async def test_accepts_any_iterable_and_passes_filters(
+    ww: AsyncSession, webwork_fake: FakeWebWork
+) -> None:
+    ids = webwork_fake.seed(workspaces=4, projects_per_workspace=(3, 3), seed=1)
+    for workspace_id in ids:
+        webwork_fake.add_project(workspace_id, name="Needle")
+    results = [r async for r in ww.projects.list_many(iter(ids), name="needle", per_page=7)]
+    assert all([p.name for p in r.items] == ["Needle"] for r in results)
+    assert {r.query["per_page"] for r in webwork_fake.requests} == {"7"}
+    assert {r.query["name"] for r in webwork_fake.requests} == {"needle"}
+
+
+async def test_stopping_early_cancels_the_rest_cleanly(
+    webwork_fake: FakeWebWork, loop_errors: list[dict[str, Any]]
+) -> None:
+    ids = webwork_fake.seed(workspaces=200, projects_per_workspace=(50, 250), seed=3)
+    assert webwork_fake.base_url is not None
+    async with AsyncSession(
+        token=webwork_fake.token, base_url=webwork_fake.base_url, max_concurrency=8
+    ) as ww:
+        stream = ww.projects.list_many(ids)
+        received = 0
+        async for _ in stream:
+            received += 1
+            if received == 10:
+                break
+        await stream.aclose()  # type: ignore[attr-defined]
+        assert stray_tasks() == []
+    assert received == 10
+    # Far fewer requests than a full run: the unfinished workspaces really stopped.
+    assert webwork_fake.request_count() < 200
+
+
+async def test_cancelling_the_consumer_leaves_nothing_running(
+    webwork_fake: FakeWebWork, loop_errors: list[dict[str, Any]]
+) -> None:
+    ids = webwork_fake.seed(workspaces=300, projects_per_workspace=(100, 300), seed=5)
+    assert webwork_fake.base_url is not None
+
+    async def consume(ww: AsyncSession) -> int:
+        return len([r async for r in ww.projects.list_many(ids)])
+
+    async with AsyncSession(
+        token=webwork_fake.token, base_url=webwork_fake.base_url, max_concurrency=8
+    ) as ww:
+        job = asyncio.create_task(consume(ww))
+        while webwork_fake.request_count() < 20:
+            await asyncio.sleep(0.005)
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+        assert stray_tasks() == []

@@ -1,0 +1,104 @@
+"""The paginator against servers that paginate in each documented way, or not at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp import web
+from canned_server import Canned, CannedServer, envelope, stray_tasks
+
+from webwork_async import AsyncSession, Project, ServerError
+
+
+def project(n: int) -> dict[str, Any]:
+    return {"id": n, "name": f"P{n}"}
+
+
+def paged(total: int, *, where: str = "meta", delay: float = 0.0) -> Any:
+    """A handler serving `total` projects, pagination in `meta`, at the `top` level, or `none`."""
+
+    def answer(request: web.Request) -> Canned:
+        page = int(request.query.get("page", "1"))
+        size = int(request.query.get("per_page", "20"))
+        items = [project(n) for n in range((page - 1) * size + 1, min(total, page * size) + 1)]
+        info = {"total": total, "per_page": size, "current_page": page}
+        info["last_page"] = max(1, -(-total // size))
+        body = envelope(items)
+        if where == "meta":
+            body["meta"]["pagination"] = info
+        elif where == "top":
+            body["pagination"] = info
+        return Canned(body=body, delay=delay)
+
+    return answer
+
+
+@pytest.mark.parametrize("where", ["meta", "top"])
+async def test_pagination_in_meta_or_at_top_level(canned: CannedServer, where: str) -> None:
+    canned.answer["/api/v2/projects"] = paged(95, where=where)
+    async with AsyncSession(token="t", base_url=canned.base_url) as ww:
+        ids = [p.id async for p in ww.projects.list(workspace_id=1, per_page=10)]
+    assert ids == list(range(1, 96))
+    assert len(canned.seen) == 10
+
+
+async def test_without_pagination_walks_until_an_empty_page(canned: CannedServer) -> None:
+    canned.answer["/api/v2/projects"] = paged(45, where="none")
+    async with AsyncSession(token="t", base_url=canned.base_url) as ww:
+        ids = [p.id async for p in ww.projects.list(workspace_id=1, per_page=20)]
+    assert ids == list(range(1, 46))
+    assert [req[2]["page"] for req in canned.seen] == ["1", "2", "3", "4"]
+
+
+async def test_without_pagination_a_capped_page_size_loses_nothing(canned: CannedServer) -> None:
+    # The service may cap per_page below what was asked: short pages must not end the walk.
+    def capped(request: web.Request) -> Canned:
+        page = int(request.query["page"])
+        items = [project(n) for n in range((page - 1) * 30 + 1, min(70, page * 30) + 1)]
+        return Canned(body=envelope(items))
+
+    canned.answer["/api/v2/projects"] = capped
+    async with AsyncSession(token="t", base_url=canned.base_url) as ww:
+        ids = [p.id async for p in ww.projects.list(workspace_id=1)]
+    assert ids == list(range(1, 71))
+
+
+async def test_a_service_that_ignores_page_does_not_loop_forever(canned: CannedServer) -> None:
+    canned.answer["/api/v2/projects"] = Canned(body=envelope([project(1), project(2)]))
+    async with AsyncSession(token="t", base_url=canned.base_url) as ww:
+        ids = [p.id async for p in ww.projects.list(workspace_id=1)]
+    assert ids == [1, 2]
+    assert len(canned.seen) == 2
+
+
+async def test_pages_after_the_first_are_fetched_concurrently_in_order(
+    canned: CannedServer,
+) -> None:
+    canned.answer["/api/v2/projects"] = paged(1000, delay=0.02)
+    async with AsyncSession(token="t", base_url=canned.base_url, max_concurrency=4) as ww:
+        paginator = ww.projects.list(workspace_id=1, per_page=50)
+        pages = [page async for page in paginator.pages()]
+    assert [page.pagination.current_page for page in pages if page.pagination] == list(range(1, 21))
+    assert [p.id for page in pages for p in page.items] == list(range(1, 1001))
+    assert canned.max_in_flight == 4  # the semaphore's limit, reached and never passed
+
+
+async def test_a_failing_page_stops_the_walk_and_cancels_prefetches(
+    canned: CannedServer, loop_errors: list[dict[str, Any]]
+) -> None:
+    healthy = paged(500, delay=0.01)
+
+    def third_page_fails(request: web.Request) -> Canned:
+        if request.query["page"] == "3":
+            return Canned(500, {"success": False, "message": "boom", "error": "Internal"})
+        return healthy(request)
+
+    canned.answer["/api/v2/projects"] = third_page_fails
+    got: list[Project] = []
+    async with AsyncSession(token="t", base_url=canned.base_url, max_concurrency=3) as ww:
+        with pytest.raises(ServerError, match="boom"):
+            async for item in ww.projects.list(workspace_id=1, per_page=10):
+                got.append(item)
+        assert stray_tasks() == []
+    assert [p.id for p in got] == list(range(1, 21))

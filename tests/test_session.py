@@ -1,0 +1,205 @@
+"""AsyncSession: options, lifecycle, and never showing the token."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import logging
+import traceback
+from typing import Any
+
+import aiohttp
+import pytest
+from canned_server import SECRET_TOKEN, Canned, CannedServer, envelope
+
+from webwork_async import (
+    AsyncSession,
+    AuthenticationError,
+    ConfigurationError,
+    SessionStateError,
+    TimeoutError,
+    TransportError,
+)
+from webwork_async.testing import FakeWebWork
+
+
+def test_token_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBWORK_TOKEN", SECRET_TOKEN)
+    session = AsyncSession()
+    assert SECRET_TOKEN not in repr(session)
+
+
+def test_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEBWORK_TOKEN", raising=False)
+    with pytest.raises(ConfigurationError, match="WEBWORK_TOKEN"):
+        AsyncSession()
+
+
+@pytest.mark.parametrize(
+    ("options", "names"),
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": -1.5}, "timeout"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"connector_limit": -1}, "connector_limit"),
+        ({"base_url": "not a url"}, "base_url"),
+        ({"session": object()}, "session"),
+    ],
+)
+def test_bad_options_are_refused_up_front(options: dict[str, Any], names: str) -> None:
+    with pytest.raises(ConfigurationError, match=names):
+        AsyncSession(token="t", **options)
+
+
+async def test_using_it_before_entering_is_an_error(webwork_fake: FakeWebWork) -> None:
+    ww = AsyncSession(token=webwork_fake.token, base_url=webwork_fake.base_url or "")
+    with pytest.raises(SessionStateError, match="async with"):
+        await ww.projects.list(workspace_id=1)
+    with pytest.raises(SessionStateError):
+        await ww.projects.get(1, workspace_id=1)
+    assert webwork_fake.request_count() == 0
+
+
+async def test_using_it_after_closing_is_an_error(
+    webwork_fake: FakeWebWork, loop_errors: list[dict[str, Any]]
+) -> None:
+    workspace = webwork_fake.add_workspace()
+    async with AsyncSession(token=webwork_fake.token, base_url=webwork_fake.base_url or "") as ww:
+        await ww.projects.list(workspace_id=workspace)
+    assert ww.closed
+    with pytest.raises(SessionStateError, match="closed"):
+        await ww.projects.list(workspace_id=workspace)
+    with pytest.raises(SessionStateError, match="new one"):
+        async with ww:
+            pass
+    assert webwork_fake.request_count() == 1
+
+
+async def test_error_inside_the_block_still_closes_everything(
+    webwork_fake: FakeWebWork, loop_errors: list[dict[str, Any]]
+) -> None:
+    with pytest.raises(KeyError):
+        async with AsyncSession(
+            token=webwork_fake.token, base_url=webwork_fake.base_url or ""
+        ) as ww:
+            await ww.projects.list(workspace_id=webwork_fake.add_workspace())
+            raise KeyError("boom")
+    assert ww.closed
+
+
+async def test_cancellation_mid_request_closes_cleanly_and_is_not_wrapped(
+    canned: CannedServer, loop_errors: list[dict[str, Any]]
+) -> None:
+    canned.answer["/api/v2/projects"] = Canned(body=envelope([]), delay=5)
+
+    async def job() -> None:
+        async with AsyncSession(token="t", base_url=canned.base_url) as ww:
+            await ww.projects.list(workspace_id=1)
+
+    task = asyncio.create_task(job())
+    while not canned.seen:
+        await asyncio.sleep(0.001)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_closing_twice_is_harmless(webwork_fake: FakeWebWork) -> None:
+    ww = AsyncSession(token=webwork_fake.token, base_url=webwork_fake.base_url or "")
+    async with ww:
+        pass
+    await ww.aclose()
+    assert ww.closed
+
+
+async def test_caller_owned_session_is_used_and_left_open(
+    canned: CannedServer, loop_errors: list[dict[str, Any]]
+) -> None:
+    canned.answer["/api/v2/projects"] = Canned(body=envelope([{"id": 1, "name": "a"}]))
+    async with aiohttp.ClientSession(headers={"X-Caller": "mine"}) as http:
+        async with AsyncSession(token=SECRET_TOKEN, base_url=canned.base_url, session=http) as ww:
+            page = await ww.projects.list(workspace_id=1)
+        assert not http.closed
+        assert [p.id for p in page.items] == [1]
+        headers = canned.seen[-1][4]
+        assert headers["Authorization"] == f"Bearer {SECRET_TOKEN}"
+        assert headers["X-Caller"] == "mine"
+        assert headers["User-Agent"].startswith("webwork-async/")
+
+
+async def test_our_timeout_applies_to_a_caller_owned_session(canned: CannedServer) -> None:
+    canned.answer["/api/v2/projects"] = Canned(body=envelope([]), delay=2)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+        async with AsyncSession(
+            token="t", base_url=canned.base_url, session=http, timeout=0.2
+        ) as ww:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(TimeoutError):
+                await ww.projects.list(workspace_id=1)
+            assert asyncio.get_running_loop().time() - started < 1.5
+
+
+async def test_timeout_is_a_timeout_error_naming_the_request(canned: CannedServer) -> None:
+    canned.answer["/api/v2/projects/5"] = Canned(body=envelope({"id": 5, "name": "x"}), delay=2)
+    async with AsyncSession(token="t", base_url=canned.base_url, timeout=0.2) as ww:
+        with pytest.raises(TimeoutError) as caught:
+            await ww.projects.get(5, workspace_id=3)
+    assert isinstance(caught.value, builtins.TimeoutError)
+    assert caught.value.method == "GET"
+    assert caught.value.url.endswith("/api/v2/projects/5?workspace_id=3")
+
+
+async def test_custom_user_agent_is_sent(canned: CannedServer) -> None:
+    canned.answer["/api/v2/workspaces"] = Canned(body=envelope([]))
+    async with AsyncSession(token="t", base_url=canned.base_url, user_agent="sync-job/2") as ww:
+        await ww.workspaces.list()
+    assert canned.seen[-1][4]["User-Agent"] == "sync-job/2"
+
+
+async def test_token_never_appears_in_reprs_logs_or_errors(
+    canned: CannedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    canned.answer["/api/v2/projects"] = Canned(
+        401, {"success": False, "message": "Unauthenticated.", "error": None}
+    )
+    canned.answer["/api/v2/projects/9"] = Canned(body=b"{not json")
+    texts: list[str] = []
+    caplog.set_level(logging.DEBUG)
+    async with AsyncSession(token=SECRET_TOKEN, base_url=canned.base_url, timeout=5) as ww:
+        texts += [repr(ww), str(ww), repr(ww.projects), repr(ww.projects.list(workspace_id=1))]
+        for call in (
+            ww.projects.list(workspace_id=1),
+            ww.projects.get(9, workspace_id=1),
+        ):
+            try:
+                await call
+            except Exception as exc:
+                texts += [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+                texts += [repr(vars(exc))]
+    unreachable = "http://127.0.0.1:9/api/v2/"
+    async with AsyncSession(token=SECRET_TOKEN, base_url=unreachable) as ww:
+        with pytest.raises(TransportError) as caught:
+            await ww.projects.list(workspace_id=1)
+        texts += [str(caught.value), "".join(traceback.format_exception(caught.value))]
+    texts += [record.getMessage() for record in caplog.records]
+    assert any("401" in text for text in texts)  # the errors were really produced
+    assert any(record.name == "webwork_async" for record in caplog.records)
+    for text in texts:
+        assert SECRET_TOKEN not in text
+
+
+async def test_an_auth_error_carries_what_is_needed_to_act(canned: CannedServer) -> None:
+    body = b'{"success":false,"message":"Token expired","error":"expired","meta":{}}'
+    canned.answer["/api/v2/workspaces"] = Canned(401, body)
+    async with AsyncSession(token="t", base_url=canned.base_url) as ww:
+        with pytest.raises(AuthenticationError) as caught:
+            await ww.workspaces.list(per_page=5)
+    error = caught.value
+    assert (error.status, error.message, error.error, error.method) == (
+        401,
+        "Token expired",
+        "expired",
+        "GET",
+    )
+    assert error.url == f"{canned.base_url}workspaces?per_page=5"
+    assert error.body == body
