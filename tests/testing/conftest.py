@@ -1,0 +1,22 @@
+"""Fixtures for the tests of the fake server itself (raw aiohttp, not the client package)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from fake_helpers import TOKEN, Api
+
+from webwork_async.testing import FakeWebWork
+
+
+@pytest.fixture
+def fake() -> FakeWebWork:
+    return FakeWebWork(token=TOKEN)
+
+
+@pytest.fixture
+async def api(fake: FakeWebWork) -> AsyncIterator[Api]:
+    async with fake.serve() as base_url, aiohttp.ClientSession() as session:
+        yield Api(session, base_url)

@@ -1,0 +1,114 @@
+"""The ``python -m webwork_async.testing`` / ``webwork-fake`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+SECRET = "cli-secret-token-0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _env(token: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "WEBWORK_TOKEN"}
+    if token is not None:
+        env["WEBWORK_TOKEN"] = token
+    return env
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-W", "error", "-m", "webwork_async.testing", *args]
+
+
+def _wait_until_answering(url: str, process: subprocess.Popen[str]) -> int:
+    deadline = time.monotonic() + 15
+    while True:
+        assert process.poll() is None, "the CLI exited early"
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            return exc.code
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_cli_serves_seeded_data_and_hides_token(stop_signal: signal.Signals) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        _command("--port", str(port), "--workspaces", "3", "--projects-max", "5", "--seed", "1"),
+        env=_env(SECRET),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}/api/v2/"
+        assert _wait_until_answering(base_url + "workspaces", process) == 401
+        request = urllib.request.Request(base_url + "workspaces?per_page=100")
+        request.add_header("Authorization", f"Bearer {SECRET}")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            body = json.loads(response.read())
+        assert [w["id"] for w in body["data"]] == [1, 2, 3]
+    finally:
+        process.send_signal(stop_signal)
+        stdout, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert SECRET not in stdout
+    assert SECRET not in stderr
+    first_line = stdout.splitlines()[0]
+    assert base_url in first_line
+    assert "3 workspaces" in first_line
+    assert " projects" in first_line
+    assert "Warning" not in stderr
+
+
+def test_cli_token_option_overrides_environment() -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        _command("--port", str(port), "--workspaces", "1", "--token", SECRET),
+        env=_env("other-token"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/v2/workspaces"
+        _wait_until_answering(url, process)
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {SECRET}"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=15)
+    assert SECRET not in stdout + stderr
+    assert process.returncode == 0
+
+
+def test_cli_without_token_exits_2() -> None:
+    result = subprocess.run(
+        _command("--port", "0"), env=_env(None), capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "WEBWORK_TOKEN" in result.stderr
+    assert "--token" in result.stderr
+    assert result.stdout == ""

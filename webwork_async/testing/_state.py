@@ -1,0 +1,153 @@
+"""In-memory state shared by every API group of the fake server.
+
+One :class:`FakeState` holds all stored objects, the id counters and the request log, behind one
+re-entrant lock. Request handlers (running on the server's event loop, possibly in another thread)
+and the public mutators of :class:`~webwork_async.testing.FakeWebWork` (running in the test's
+thread) both take ``state.lock``, so tests may change the data while a server is running.
+
+Each API group keeps its objects in its own ``dict[int, Row]`` attribute; new groups add one here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Final
+
+#: Role names exactly as the API spells them (reference §2.3).
+ROLES: Final = (
+    "Owner",
+    "Executive manager",
+    "Team manager",
+    "Project manager",
+    "Regular User",
+    "Project viewer",
+)
+#: Variant B: the whole API is limited to these caller roles.
+API_ROLES: Final = frozenset({"Owner", "Executive manager"})
+#: Member / workspace status values (reference §2.8).
+WORKSPACE_STATUSES: Final = ("active", "inactive", "left", "unknown")
+#: User id of the token's owner (the "caller"); the same person in every workspace.
+CALLER_USER_ID: Final = 100
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One HTTP request the fake received, kept so tests can assert on what a client sent.
+
+    ``query`` keeps the last value of repeated parameters (as PHP/Laravel does). ``workspace_id``
+    is read from the query string or, failing that, from a JSON object body; ``None`` when neither
+    holds an integer.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes
+    workspace_id: int | None
+
+
+@dataclass
+class Row:
+    """A stored object: the workspace it belongs to and its JSON-ready payload."""
+
+    workspace_id: int
+    data: dict[str, Any]
+
+
+class Table:
+    """Rows of one object kind by id, plus a per-workspace index kept in id order.
+
+    Workspace-scoped lists (projects, later members, contracts, tasks...) are read far more often
+    than written, so the index makes a list request cost the size of one workspace, not of all
+    data. Call with the state lock held.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._rows: dict[int, Row] = {}
+        self._by_workspace: dict[int, list[int]] = {}
+
+    def __len__(self) -> int:
+        """Number of rows, archived ones included."""
+        return len(self._rows)
+
+    def __contains__(self, row_id: object) -> bool:
+        """Tell whether ``row_id`` is taken."""
+        return row_id in self._rows
+
+    def __iter__(self) -> Iterator[Row]:
+        """Every row, in insertion order."""
+        return iter(list(self._rows.values()))
+
+    def get(self, row_id: int) -> Row | None:
+        """The row with ``row_id`` or ``None``."""
+        return self._rows.get(row_id)
+
+    def insert(self, row_id: int, row: Row) -> None:
+        """Store ``row`` under the new id ``row_id``."""
+        if row_id in self._rows:
+            raise ValueError(f"id {row_id} already exists")
+        self._rows[row_id] = row
+        bisect.insort(self._by_workspace.setdefault(row.workspace_id, []), row_id)
+
+    def in_workspace(self, workspace_id: int) -> list[Row]:
+        """Rows of ``workspace_id`` ordered by id."""
+        return [self._rows[row_id] for row_id in self._by_workspace.get(workspace_id, ())]
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime (the default clock)."""
+    return datetime.now(timezone.utc)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Format like the API's ISO-8601 timestamps: ``2025-02-19T19:24:55.000000Z``."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def format_sql_datetime(moment: datetime) -> str:
+    """Format like the workspace ``activated_at`` field: ``2025-02-19 19:24:55`` (UTC, no zone)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_date(day: date) -> str:
+    """Format a calendar date like the API: ``2024-01-15``."""
+    return day.isoformat()
+
+
+class FakeState:
+    """All mutable data of one fake server, guarded by :attr:`lock`."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        """Create empty state; ``clock`` supplies "now" for timestamps (replaceable in tests)."""
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.workspaces: dict[int, Row] = {}
+        self.projects = Table()
+        self.requests: list[RecordedRequest] = []
+        self._last_ids: dict[str, int] = {}
+
+    def now(self) -> datetime:
+        """Return the current time from the state's clock."""
+        return self.clock()
+
+    def next_id(self, kind: str) -> int:
+        """Allocate the next id of ``kind`` (ids are global per kind, like database keys)."""
+        with self.lock:
+            value = self._last_ids.get(kind, 0) + 1
+            self._last_ids[kind] = value
+            return value
+
+    def claim_id(self, kind: str, value: int) -> None:
+        """Note that ``value`` is taken, so auto-allocated ids of ``kind`` never collide with it."""
+        with self.lock:
+            if value > self._last_ids.get(kind, 0):
+                self._last_ids[kind] = value
+
+    def workspace_of(self, workspace_id: int) -> Row | None:
+        """Return the stored workspace or ``None``."""
+        return self.workspaces.get(workspace_id)
