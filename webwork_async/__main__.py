@@ -67,8 +67,10 @@ async def run_demo(*, workspaces: int, seed: int, concurrency: int) -> bool:
     if failures:
         print("failed workspaces (reported, not lost):")
         for workspace_id, error in sorted(failures.items()):
-            status = f"HTTP {error.status} " if isinstance(error, APIError) else ""
-            print(f"  {workspace_id}: {type(error).__name__} {status}{getattr(error, 'message', '')}")
+            detail = (
+                f"HTTP {error.status} {error.message}" if isinstance(error, APIError) else error
+            )
+            print(f"  {workspace_id}: {type(error).__name__} {detail}")
     return counts_match and accounted
 
 
