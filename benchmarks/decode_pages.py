@@ -14,7 +14,6 @@ with the ratio to webwork-async (a ratio above 1 means slower than webwork-async
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
 import json
 import statistics
@@ -23,43 +22,42 @@ from collections.abc import Callable
 
 import msgspec
 
-from webwork_async import Project
+from webwork_async import Project, ProjectTag
 from webwork_async._protocol import decode_answer
 
 
-class PlainTag(msgspec.Struct, kw_only=True):
-    id: int
-    name: str | None = None
-    color: str | None = None
+def gc_tracked_copy(
+    model: type[msgspec.Struct], nested: dict[object, object] | None = None
+) -> type[msgspec.Struct]:
+    """The same fields as ``model`` on an ordinary Struct, which the garbage collector tracks.
+
+    ``nested`` swaps field types, so that nested models can be tracked copies too.
+    """
+    swap = nested or {}
+    fields = [
+        (
+            info.name,
+            swap.get(info.type, info.type),
+            msgspec.field(
+                default=info.default,
+                default_factory=info.default_factory,
+                name=info.encode_name,
+            ),
+        )
+        for info in msgspec.structs.fields(model)
+    ]
+    return msgspec.defstruct(f"Tracked{model.__name__}", fields, kw_only=True)
 
 
-class PlainProject(msgspec.Struct, kw_only=True):
-    """Project's fields on an ordinary (GC-tracked) Struct."""
-
-    id: int
-    name: str
-    owner_id: int | None = None
-    start_date: datetime.date | None = None
-    deadline: datetime.date | None = None
-    estimation: float | None = None
-    budget_estimation: float | None = None
-    notes: str | None = None
-    icon: str | None = None
-    is_billable: bool | None = None
-    rate: float | None = None
-    weekly_hours_limit: int | None = None
-    screenshots: str | None = None
-    tags: list[PlainTag] = msgspec.field(default_factory=list)
-    contracts_count: int | None = None
-    status: int | str | None = None
-    created_at: datetime.datetime | None = None
-    updated_at: datetime.datetime | None = None
-    deleted_at: datetime.datetime | None = None
+PlainProject = gc_tracked_copy(
+    Project,
+    {list[ProjectTag]: list[gc_tracked_copy(ProjectTag)]},  # type: ignore[misc]
+)
 
 
 class PlainEnvelope(msgspec.Struct):
     success: bool
-    data: list[PlainProject] | None
+    data: list[PlainProject] | None  # type: ignore[valid-type]
     message: str | None = None
 
 

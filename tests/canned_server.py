@@ -10,7 +10,33 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from webwork_async import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+
 SECRET_TOKEN = "tok-DO-NOT-LEAK-7f3a9c1e5b"
+
+#: Each HTTP error status and the exception it must raise.
+ERROR_CLASS_BY_STATUS: list[tuple[int, type[APIError]]] = [
+    (400, BadRequestError),
+    (401, AuthenticationError),
+    (403, PermissionDeniedError),
+    (404, NotFoundError),
+    (422, ValidationError),
+    (429, RateLimitError),
+    (500, ServerError),
+    (502, ServerError),
+    (503, ServerError),
+    (409, APIError),
+    (418, APIError),
+]
 
 
 @dataclass

@@ -9,18 +9,13 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from canned_server import Canned, CannedServer, envelope
+from canned_server import ERROR_CLASS_BY_STATUS, Canned, CannedServer, envelope
 
 from webwork_async import (
     APIError,
     AsyncSession,
-    AuthenticationError,
-    BadRequestError,
     DecodeError,
-    NotFoundError,
-    PermissionDeniedError,
     RateLimitError,
-    ServerError,
     TransportError,
     ValidationError,
     WebWorkError,
@@ -31,21 +26,7 @@ def failure(message: str, **extra: Any) -> dict[str, Any]:
     return {"success": False, "message": message, "error": "detail", "meta": {}, **extra}
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, BadRequestError),
-        (401, AuthenticationError),
-        (403, PermissionDeniedError),
-        (404, NotFoundError),
-        (422, ValidationError),
-        (429, RateLimitError),
-        (500, ServerError),
-        (502, ServerError),
-        (503, ServerError),
-        (409, APIError),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), ERROR_CLASS_BY_STATUS)
 async def test_each_error_status_raises_its_class(
     canned: CannedServer, status: int, cls: type[APIError]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -102,3 +103,23 @@ async def test_a_failing_page_stops_the_walk_and_cancels_prefetches(
                 got.append(item)
         assert stray_tasks() == []
     assert [p.id for p in got] == list(range(1, 21))
+
+
+async def test_breaking_out_early_stops_the_prefetches(
+    canned: CannedServer, loop_errors: list[dict[str, Any]]
+) -> None:
+    canned.answer["/api/v2/projects"] = paged(2000, delay=0.01)
+    async with AsyncSession(token="t", base_url=canned.base_url, max_concurrency=4) as ww:
+        seen = 0
+        async for _ in ww.projects.list(workspace_id=1, per_page=10):
+            seen += 1
+            if seen == 25:
+                break
+        for _ in range(50):  # the dropped iterator is closed by the loop's finalizer hook
+            if not stray_tasks():
+                break
+            await asyncio.sleep(0.01)
+        assert stray_tasks() == []
+        asked = len(canned.seen)
+    assert seen == 25
+    assert asked <= 3 + 4  # the pages read, plus at most one prefetch window; not all 200

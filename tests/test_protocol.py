@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from canned_server import ERROR_CLASS_BY_STATUS
 
 from webwork_async import (
     APIError,
-    AuthenticationError,
-    BadRequestError,
     ConfigurationError,
     DecodeError,
     NotFoundError,
-    PermissionDeniedError,
     Project,
     RateLimitError,
     ServerError,
@@ -86,21 +84,7 @@ def test_query_drops_none_and_formats_values() -> None:
     assert query == {"workspace_id": "1", "name": "Q1", "on": "true", "day": "2024-01-15"}
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, BadRequestError),
-        (401, AuthenticationError),
-        (403, PermissionDeniedError),
-        (404, NotFoundError),
-        (422, ValidationError),
-        (429, RateLimitError),
-        (500, ServerError),
-        (503, ServerError),
-        (409, APIError),
-        (418, APIError),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), ERROR_CLASS_BY_STATUS)
 def test_each_status_maps_to_its_class(status: int, cls: type[APIError]) -> None:
     assert error_class_for(status) is cls
 

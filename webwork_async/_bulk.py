@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -39,7 +39,7 @@ async def fan_out(
     fetch_all: Callable[[int], Awaitable[list[T]]],
     *,
     in_flight: int,
-) -> AsyncIterator[WorkspaceResult[T]]:
+) -> AsyncGenerator[WorkspaceResult[T], None]:
     """Run ``fetch_all`` for each workspace, at most ``in_flight`` at once, yielding as each ends.
 
     A workspace that fails becomes a result carrying its error and never stops the others. If the

@@ -88,14 +88,9 @@ def calendar_date(argument: str, value: object) -> datetime.date | None:
     raise InvalidArgumentError(argument, f"must be a datetime.date, got {type(value).__name__}")
 
 
-def date_order(
-    start_argument: str,
-    start: datetime.date | None,
-    end_argument: str,
-    end: datetime.date | None,
-) -> None:
+def date_order(start_argument: str, start: object, end_argument: str, end: object) -> None:
     """Refuse an end date before its start date (the API requires end >= start)."""
-    if start is not None and end is not None and end < start:
+    if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end < start:
         raise InvalidArgumentError(
             end_argument,
             f"{end.isoformat()} is before {start_argument} {start.isoformat()}",

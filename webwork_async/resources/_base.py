@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from typing import Any, TypeVar
 
 from webwork_async import _validation as check
@@ -66,7 +66,7 @@ class Resource:
         params: Mapping[str, object],
         *,
         per_page: object = None,
-    ) -> AsyncIterator[WorkspaceResult[T]]:
+    ) -> AsyncGenerator[WorkspaceResult[T], None]:
         """Every item of ``GET path`` for each workspace, one result per distinct workspace id."""
         ids = check.positive_ids("workspace_ids", workspace_ids)
         size = check.page_size(per_page)

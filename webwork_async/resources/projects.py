@@ -7,7 +7,7 @@ Reads pass ``workspace_id`` in the query string, writes in the JSON body (DELETE
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 
 from msgspec import UNSET, UnsetType
 
@@ -23,6 +23,24 @@ __all__ = ["ProjectsResource"]
 _PATH = "projects"
 
 Number = int | float
+
+# How each writable field is checked; None passes every check but the name's, so update can clear.
+_FIELD_CHECKS: dict[str, Callable[[str, object], object]] = {
+    "name": check.non_empty_text,
+    "start_date": check.calendar_date,
+    "deadline": check.calendar_date,
+    "estimation": check.non_negative_number,
+    "budget": check.non_negative_number,
+    "notes": check.optional_text,
+    "icon": check.optional_text,
+}
+
+
+def _checked_fields(given: Mapping[str, object]) -> dict[str, object]:
+    """Check each given field, then the date order; the error names the offending argument."""
+    fields = {key: _FIELD_CHECKS[key](key, value) for key, value in given.items()}
+    check.date_order("start_date", fields.get("start_date"), "deadline", fields.get("deadline"))
+    return fields
 
 
 class ProjectsResource(Resource):
@@ -52,7 +70,7 @@ class ProjectsResource(Resource):
         *,
         name: str | None = None,
         per_page: int | None = None,
-    ) -> AsyncIterator[WorkspaceResult[Project]]:
+    ) -> AsyncGenerator[WorkspaceResult[Project], None]:
         """Every project of each workspace, yielded per workspace as soon as it is complete.
 
         Runs under the session's concurrency limit. A workspace that fails yields a result with its
@@ -85,20 +103,19 @@ class ProjectsResource(Resource):
         ``estimation`` is in hours; ``budget`` comes back as ``budget_estimation``. Fields left as
         None are not sent.
         """
-        start = check.calendar_date("start_date", start_date)
-        end = check.calendar_date("deadline", deadline)
-        check.date_order("start_date", start, "deadline", end)
-        fields = {
-            "workspace_id": check.positive_id("workspace_id", workspace_id),
-            "name": check.non_empty_text("name", name),
-            "start_date": start,
-            "deadline": end,
-            "estimation": check.non_negative_number("estimation", estimation),
-            "budget": check.non_negative_number("budget", budget),
-            "notes": check.optional_text("notes", notes),
-            "icon": check.optional_text("icon", icon),
+        optional = {
+            "start_date": start_date,
+            "deadline": deadline,
+            "estimation": estimation,
+            "budget": budget,
+            "notes": notes,
+            "icon": icon,
         }
-        body = {key: value for key, value in fields.items() if value is not None}
+        given = {"name": name, **{key: val for key, val in optional.items() if val is not None}}
+        body = {
+            "workspace_id": check.positive_id("workspace_id", workspace_id),
+            **_checked_fields(given),
+        }
         project: Project = await self._call("POST", _PATH, Project, body=body)
         return project
 
@@ -121,25 +138,21 @@ class ProjectsResource(Resource):
         service checks it against the stored value.
         """
         path = f"{_PATH}/{check.positive_id('project_id', project_id)}"
-        body: dict[str, object] = {"workspace_id": check.positive_id("workspace_id", workspace_id)}
-        if name is not UNSET:
-            body["name"] = check.non_empty_text("name", name)
-        start = end = None
-        if start_date is not UNSET:
-            body["start_date"] = start = check.calendar_date("start_date", start_date)
-        if deadline is not UNSET:
-            body["deadline"] = end = check.calendar_date("deadline", deadline)
-        check.date_order("start_date", start, "deadline", end)
-        if estimation is not UNSET:
-            body["estimation"] = check.non_negative_number("estimation", estimation)
-        if budget is not UNSET:
-            body["budget"] = check.non_negative_number("budget", budget)
-        if notes is not UNSET:
-            body["notes"] = check.optional_text("notes", notes)
-        if icon is not UNSET:
-            body["icon"] = check.optional_text("icon", icon)
-        if len(body) == 1:
+        given = {
+            "name": name,
+            "start_date": start_date,
+            "deadline": deadline,
+            "estimation": estimation,
+            "budget": budget,
+            "notes": notes,
+            "icon": icon,
+        }
+        changes = _checked_fields(
+            {key: value for key, value in given.items() if value is not UNSET}
+        )
+        if not changes:
             raise InvalidArgumentError("update", "give at least one field to change")
+        body = {"workspace_id": check.positive_id("workspace_id", workspace_id), **changes}
         project: Project = await self._call("PUT", path, Project, body=body)
         return project
 
