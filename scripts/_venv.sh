@@ -9,7 +9,6 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
     .venv/bin/python -m pip install --quiet -e '.[dev]'
     touch "$stamp"
 fi

@@ -158,7 +158,7 @@ class RequestCore:
                     raw = await response.read()
                     status = response.status
                     response_headers = response.headers
-            except builtins.TimeoutError as exc:
+            except (asyncio.TimeoutError, builtins.TimeoutError) as exc:  # distinct before 3.11
                 raise TimeoutError(
                     f"no complete answer within {self._timeout.total}s", method=method, url=str(url)
                 ) from exc
