@@ -203,3 +203,32 @@ async def test_an_auth_error_carries_what_is_needed_to_act(canned: CannedServer)
     )
     assert error.url == f"{canned.base_url}workspaces?per_page=5"
     assert error.body == body
+
+
+async def test_trace_configs_see_every_request(canned: CannedServer) -> None:
+    canned.answer["/api/v2/workspaces"] = Canned(body=envelope([]))
+    started: list[str] = []
+
+    async def on_request_start(
+        _session: aiohttp.ClientSession,
+        _context: object,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        started.append(f"{params.method} {params.url.path}")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    async with AsyncSession(token="t", base_url=canned.base_url, trace_configs=[trace]) as ww:
+        await ww.workspaces.list()
+        await ww.workspaces.list(page=2)
+    assert started == ["GET /api/v2/workspaces", "GET /api/v2/workspaces"]
+
+
+async def test_connector_limit_bounds_open_connections(canned: CannedServer) -> None:
+    canned.answer["/api/v2/projects"] = Canned(body=envelope([]), delay=0.02)
+    async with AsyncSession(
+        token="t", base_url=canned.base_url, max_concurrency=10, connector_limit=2
+    ) as ww:
+        await asyncio.gather(*(ww.projects.list(workspace_id=n) for n in range(1, 11)))
+    assert len(canned.seen) == 10
+    assert canned.max_in_flight == 2
