@@ -28,12 +28,9 @@ DEFAULT_KEEPALIVE_TIMEOUT: Final = 30.0
 # Pagination (docs: page >= 1, per_page 1..100, server default 20).
 MIN_PER_PAGE: Final = 1
 MAX_PER_PAGE: Final = 100
+SERVICE_DEFAULT_PER_PAGE: Final = 20
 # Page size used when iterating every item: the largest the API allows, so that a full walk costs
 # as few requests (and rate-limit tokens) as possible.
 ITER_PER_PAGE: Final = MAX_PER_PAGE
-
-# Rate limit (docs: about 60 requests per minute per user token).
-DOCUMENTED_RATE_LIMIT: Final = 60
-DOCUMENTED_RATE_PERIOD: Final = 60.0
 
 LOGGER_NAME: Final = "webwork_async"

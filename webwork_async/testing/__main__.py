@@ -15,9 +15,8 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Final
 
-TOKEN_ENV_VAR: Final = "WEBWORK_TOKEN"
+from webwork_async._constants import TOKEN_ENV_VAR
 
 
 def _parser() -> argparse.ArgumentParser:

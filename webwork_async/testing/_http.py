@@ -17,12 +17,16 @@ from typing import Any, Final, TypeVar
 import msgspec
 from aiohttp import web
 
+from webwork_async._constants import (
+    API_VERSION,
+    MAX_PER_PAGE,
+    MIN_PER_PAGE,
+    SERVICE_DEFAULT_PER_PAGE,
+)
+
 from ._state import API_ROLES, FakeState, Row, format_timestamp
 
 API_PREFIX: Final = "/api/v2"
-API_VERSION: Final = "2.0.0"
-DEFAULT_PER_PAGE: Final = 20
-MAX_PER_PAGE: Final = 100
 
 #: Where the handlers find the state of the fake that built the application.
 STATE_KEY: Final = web.AppKey("webwork_fake_state", FakeState)
@@ -261,13 +265,15 @@ class Page:
     """A validated ``page``/``per_page`` request."""
 
     page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
+    per_page: int = SERVICE_DEFAULT_PER_PAGE
 
 
 def page_params(query: Mapping[str, str], errors: FieldErrors) -> Page:
     """Validate ``page`` (>= 1) and ``per_page`` (1..100, default 20) from the query string."""
     page = _bounded_int(query, "page", 1, None, 1, errors)
-    per_page = _bounded_int(query, "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE, errors)
+    per_page = _bounded_int(
+        query, "per_page", MIN_PER_PAGE, MAX_PER_PAGE, SERVICE_DEFAULT_PER_PAGE, errors
+    )
     return Page(page=page, per_page=per_page)
 
 
