@@ -9,6 +9,10 @@ clause catches it all. Errors that come from the service carry what a caller nee
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "APIError",
@@ -54,6 +58,17 @@ class InvalidArgumentError(WebWorkError, ValueError):
         self.argument = argument
         self.problem = problem
         super().__init__(f"{argument}: {problem}")
+
+
+class _ErrorFields(TypedDict):
+    """What every error answer carries, as keyword arguments."""
+
+    status: int
+    message: str
+    error: str | None
+    method: str
+    url: str
+    body: bytes
 
 
 class APIError(WebWorkError):
@@ -105,21 +120,9 @@ class NotFoundError(APIError):
 class ValidationError(APIError):
     """HTTP 422: the service rejected some fields; ``errors`` maps each field to its messages."""
 
-    def __init__(
-        self,
-        *,
-        status: int,
-        message: str,
-        error: str | None,
-        method: str,
-        url: str,
-        body: bytes,
-        errors: dict[str, list[str]],
-    ) -> None:
+    def __init__(self, *, errors: dict[str, list[str]], **fields: Unpack[_ErrorFields]) -> None:
         self.errors = errors
-        super().__init__(
-            status=status, message=message, error=error, method=method, url=url, body=body
-        )
+        super().__init__(**fields)
 
     def _describe(self) -> str:
         fields = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in self.errors.items())
@@ -129,21 +132,9 @@ class ValidationError(APIError):
 class RateLimitError(APIError):
     """HTTP 429: too many requests; ``retry_after`` is the wait in seconds the service asked for."""
 
-    def __init__(
-        self,
-        *,
-        status: int,
-        message: str,
-        error: str | None,
-        method: str,
-        url: str,
-        body: bytes,
-        retry_after: float | None,
-    ) -> None:
+    def __init__(self, *, retry_after: float | None, **fields: Unpack[_ErrorFields]) -> None:
         self.retry_after = retry_after
-        super().__init__(
-            status=status, message=message, error=error, method=method, url=url, body=body
-        )
+        super().__init__(**fields)
 
 
 class ServerError(APIError):
