@@ -148,9 +148,11 @@ class RequestCore:
             url = url.with_query(encode_query(params))
         payload = None if body is None else _encoder.encode(body)
         headers = self._headers if payload is None else self._json_headers
+        debug = logger.isEnabledFor(logging.DEBUG)
         async with semaphore:
             started = time.monotonic()
-            logger.debug("request %s %s", method, url.path_qs)
+            if debug:
+                logger.debug("request %s %s", method, url.path_qs)
             try:
                 async with http.request(
                     method, url, data=payload, headers=headers, timeout=self._timeout
@@ -173,14 +175,15 @@ class RequestCore:
                 raise SessionStateError(
                     "the AsyncSession closed while this request was in flight"
                 ) from exc
-        logger.debug(
-            "response %s %s status=%d bytes=%d duration=%.3fs",
-            method,
-            url.path_qs,
-            status,
-            len(raw),
-            time.monotonic() - started,
-        )
+        if debug:
+            logger.debug(
+                "response %s %s status=%d bytes=%d duration=%.3fs",
+                method,
+                url.path_qs,
+                status,
+                len(raw),
+                time.monotonic() - started,
+            )
         return decode_answer(
             data_type,
             status=status,

@@ -178,7 +178,7 @@ def decode_answer(
     """Read one answer into ``Envelope[data_type]``, or raise the error it represents."""
     if status >= 400:
         raise api_error(status=status, body=body, method=method, url=url, headers=headers)
-    if not body.strip() and data_type is None:
+    if data_type is None and not body.strip():  # test the type first: strip copies the body
         return Envelope(success=True, data=None)
     try:
         envelope = envelope_decoder(data_type).decode(body)
