@@ -21,9 +21,11 @@ from webwork_async.testing import FakeWebWork
 
 @pytest.fixture
 async def ww(webwork_fake: FakeWebWork) -> AsyncIterator[AsyncSession]:
-    """An open session on the fake server."""
+    """An open session on the fake server, unpaced: the fake enforces no rate limit."""
     assert webwork_fake.base_url is not None
-    async with AsyncSession(token=webwork_fake.token, base_url=webwork_fake.base_url) as session:
+    async with AsyncSession(
+        token=webwork_fake.token, base_url=webwork_fake.base_url, rate_limit=None
+    ) as session:
         yield session
 
 

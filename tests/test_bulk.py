@@ -28,7 +28,10 @@ async def test_hundreds_of_workspaces_with_some_failing(
     assert webwork_fake.base_url is not None
     results: list[WorkspaceResult[Project]] = []
     async with AsyncSession(
-        token=webwork_fake.token, base_url=webwork_fake.base_url, max_concurrency=12
+        token=webwork_fake.token,
+        base_url=webwork_fake.base_url,
+        max_concurrency=12,
+        rate_limit=None,
     ) as ww:
         async for result in ww.projects.list_many(asked):
             results.append(result)
@@ -89,7 +92,10 @@ async def test_stopping_early_cancels_the_rest_cleanly(
     ids = webwork_fake.seed(workspaces=200, projects_per_workspace=(50, 250), seed=3)
     assert webwork_fake.base_url is not None
     async with AsyncSession(
-        token=webwork_fake.token, base_url=webwork_fake.base_url, max_concurrency=8
+        token=webwork_fake.token,
+        base_url=webwork_fake.base_url,
+        max_concurrency=8,
+        rate_limit=None,
     ) as ww:
         stream = ww.projects.list_many(ids)
         received = 0
@@ -114,7 +120,10 @@ async def test_cancelling_the_consumer_leaves_nothing_running(
         return len([r async for r in ww.projects.list_many(ids)])
 
     async with AsyncSession(
-        token=webwork_fake.token, base_url=webwork_fake.base_url, max_concurrency=8
+        token=webwork_fake.token,
+        base_url=webwork_fake.base_url,
+        max_concurrency=8,
+        rate_limit=None,
     ) as ww:
         job = asyncio.create_task(consume(ww))
         while webwork_fake.request_count() < 20:

@@ -77,7 +77,9 @@ async def test_pages_after_the_first_are_fetched_concurrently_in_order(
     canned: CannedServer,
 ) -> None:
     canned.answer["/api/v2/projects"] = paged(1000, delay=0.02)
-    async with AsyncSession(token="t", base_url=canned.base_url, max_concurrency=4) as ww:
+    async with AsyncSession(
+        token="t", base_url=canned.base_url, max_concurrency=4, rate_limit=None
+    ) as ww:
         paginator = ww.projects.list(workspace_id=1, per_page=50)
         pages = [page async for page in paginator.pages()]
     assert [page.pagination.current_page for page in pages if page.pagination] == list(range(1, 21))
@@ -97,7 +99,9 @@ async def test_a_failing_page_stops_the_walk_and_cancels_prefetches(
 
     canned.answer["/api/v2/projects"] = third_page_fails
     got: list[Project] = []
-    async with AsyncSession(token="t", base_url=canned.base_url, max_concurrency=3) as ww:
+    async with AsyncSession(
+        token="t", base_url=canned.base_url, max_concurrency=3, rate_limit=None
+    ) as ww:
         with pytest.raises(ServerError, match="boom"):
             async for item in ww.projects.list(workspace_id=1, per_page=10):
                 got.append(item)
@@ -109,7 +113,9 @@ async def test_breaking_out_early_stops_the_prefetches(
     canned: CannedServer, loop_errors: list[dict[str, Any]]
 ) -> None:
     canned.answer["/api/v2/projects"] = paged(2000, delay=0.01)
-    async with AsyncSession(token="t", base_url=canned.base_url, max_concurrency=4) as ww:
+    async with AsyncSession(
+        token="t", base_url=canned.base_url, max_concurrency=4, rate_limit=None
+    ) as ww:
         seen = 0
         async for _ in ww.projects.list(workspace_id=1, per_page=10):
             seen += 1

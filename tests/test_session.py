@@ -16,6 +16,7 @@ from webwork_async import (
     AsyncSession,
     AuthenticationError,
     ConfigurationError,
+    RetryPolicy,
     SessionStateError,
     TimeoutError,
     TransportError,
@@ -131,7 +132,7 @@ async def test_our_timeout_applies_to_a_caller_owned_session(canned: CannedServe
     canned.answer["/api/v2/projects"] = Canned(body=envelope([]), delay=2)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
         async with AsyncSession(
-            token="t", base_url=canned.base_url, session=http, timeout=0.2
+            token="t", base_url=canned.base_url, session=http, timeout=0.2, retry=None
         ) as ww:
             started = asyncio.get_running_loop().time()
             with pytest.raises(TimeoutError):
@@ -141,7 +142,7 @@ async def test_our_timeout_applies_to_a_caller_owned_session(canned: CannedServe
 
 async def test_timeout_is_a_timeout_error_naming_the_request(canned: CannedServer) -> None:
     canned.answer["/api/v2/projects/5"] = Canned(body=envelope({"id": 5, "name": "x"}), delay=2)
-    async with AsyncSession(token="t", base_url=canned.base_url, timeout=0.2) as ww:
+    async with AsyncSession(token="t", base_url=canned.base_url, timeout=0.2, retry=None) as ww:
         with pytest.raises(TimeoutError) as caught:
             await ww.projects.get(5, workspace_id=3)
     assert isinstance(caught.value, builtins.TimeoutError)
@@ -165,7 +166,10 @@ async def test_token_never_appears_in_reprs_logs_or_errors(
     canned.answer["/api/v2/projects/9"] = Canned(body=b"{not json")
     texts: list[str] = []
     caplog.set_level(logging.DEBUG)
-    async with AsyncSession(token=SECRET_TOKEN, base_url=canned.base_url, timeout=5) as ww:
+    fast = RetryPolicy(backoff=0.01)  # the retries are logged too
+    async with AsyncSession(
+        token=SECRET_TOKEN, base_url=canned.base_url, timeout=5, retry=fast
+    ) as ww:
         texts += [repr(ww), str(ww), repr(ww.projects), repr(ww.projects.list(workspace_id=1))]
         for call in (
             ww.projects.list(workspace_id=1),
@@ -177,7 +181,7 @@ async def test_token_never_appears_in_reprs_logs_or_errors(
                 texts += [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
                 texts += [repr(vars(exc))]
     unreachable = "http://127.0.0.1:9/api/v2/"
-    async with AsyncSession(token=SECRET_TOKEN, base_url=unreachable) as ww:
+    async with AsyncSession(token=SECRET_TOKEN, base_url=unreachable, retry=fast) as ww:
         with pytest.raises(TransportError) as caught:
             await ww.projects.list(workspace_id=1)
         texts += [str(caught.value), "".join(traceback.format_exception(caught.value))]

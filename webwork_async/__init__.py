@@ -5,7 +5,10 @@ Start with :class:`AsyncSession`; errors live in :mod:`webwork_async.errors`, mo
 """
 
 from webwork_async._bulk import WorkspaceResult
+from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator, Page
+from webwork_async._ratelimit import RateLimit
+from webwork_async._retry import RetryPolicy
 from webwork_async._session import AsyncSession
 from webwork_async._version import __version__
 from webwork_async.errors import (
@@ -13,6 +16,7 @@ from webwork_async.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    ConnectError,
     DecodeError,
     InvalidArgumentError,
     NotFoundError,
@@ -33,7 +37,9 @@ __all__ = [
     "AsyncSession",
     "AuthenticationError",
     "BadRequestError",
+    "CallOptions",
     "ConfigurationError",
+    "ConnectError",
     "DecodeError",
     "InvalidArgumentError",
     "NotFoundError",
@@ -42,7 +48,9 @@ __all__ = [
     "PermissionDeniedError",
     "Project",
     "ProjectTag",
+    "RateLimit",
     "RateLimitError",
+    "RetryPolicy",
     "ServerError",
     "SessionStateError",
     "TimeoutError",

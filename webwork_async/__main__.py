@@ -35,8 +35,9 @@ async def run_demo(*, workspaces: int, seed: int, concurrency: int) -> bool:
     async with fake.serve() as base_url:
         print(f"fake WebWork server: {base_url} (seed {seed})")
         started = time.perf_counter()
+        # The fake enforces no rate limit, so pacing is off: the demo shows the client's own speed.
         async with AsyncSession(
-            token=fake.token, base_url=base_url, max_concurrency=concurrency
+            token=fake.token, base_url=base_url, max_concurrency=concurrency, rate_limit=None
         ) as ww:
             listed = [workspace.id async for workspace in ww.workspaces.list()]
             wanted = [*listed, *_UNKNOWN_WORKSPACES]

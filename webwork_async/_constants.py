@@ -12,10 +12,36 @@ DEFAULT_BASE_URL: Final = "https://api.webwork-tracker.com/api/v2/"
 TOKEN_ENV_VAR: Final = "WEBWORK_TOKEN"
 API_VERSION: Final = "2.0.0"  # docs: meta.api_version
 
-# Timeouts, in seconds. The total covers one HTTP exchange (connect, send, read the whole body);
-# time spent waiting for the concurrency semaphore is not part of it.
+# Timeouts, in seconds. DEFAULT_TIMEOUT bounds one attempt (connect, send, read the whole body)
+# and starts when the request is sent: time queued for the semaphore or the rate limiter is not
+# part of it. DEFAULT_TOTAL_TIMEOUT bounds a whole call from the moment it is made: queueing, every
+# attempt and every wait between attempts.
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+DEFAULT_TOTAL_TIMEOUT: Final = 300.0
+
+# Retries (see webwork_async._retry): attempts after the first, and the exponential backoff
+# between them: RETRY_BACKOFF * 2**n seconds, capped at RETRY_BACKOFF_MAX, lengthened (never
+# shortened) by up to RETRY_JITTER of itself. A Retry-After from the service replaces the backoff.
+DEFAULT_MAX_RETRIES: Final = 3
+RETRY_BACKOFF: Final = 0.5
+RETRY_BACKOFF_MAX: Final = 30.0
+RETRY_JITTER: Final = 0.25
+# Statuses worth another attempt of a request that is safe to repeat (429 is retried for every
+# method: the service refused the request without acting on it).
+RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
+# Methods that may be repeated without changing the outcome (RFC 9110 idempotent methods).
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+# Rate limit (docs: "60 requests per minute per authenticated user"). The client keeps at most
+# RATE_LIMIT_REQUESTS requests in any window of RATE_LIMIT_PERIOD seconds per token, and lets a
+# used slot come back a little late (RATE_LIMIT_MARGIN of the period) so that requests arriving at
+# the server slightly out of step with their sending never exceed its window.
+RATE_LIMIT_REQUESTS: Final = 60
+RATE_LIMIT_PERIOD: Final = 60.0
+RATE_LIMIT_MARGIN: Final = 0.02
+# Epoch-looking X-RateLimit-Reset values are absolute times; smaller ones are seconds from now.
+RATE_LIMIT_RESET_EPOCH_THRESHOLD: Final = 1_000_000_000
 
 # Concurrency: how many requests one AsyncSession has in flight at once. Bulk jobs and the page
 # prefetcher share this semaphore, so it is the one knob for load on the service.

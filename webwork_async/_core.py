@@ -1,8 +1,9 @@
 """The request core: the one place that talks HTTP; every resource calls ``RequestCore.request``.
 
-It owns the aiohttp session (or borrows the caller's), the concurrency semaphore, and the mapping of
-aiohttp's exceptions to ours. What an answer means is decided by the pure functions in
-:mod:`webwork_async._protocol`.
+It owns the aiohttp session (or borrows the caller's), the concurrency semaphore, the attempt loop
+and the waiting. The decisions are pure functions elsewhere: what an answer or an exception means
+(:mod:`webwork_async._protocol`), whether and when to retry (:mod:`webwork_async._retry`), and
+when the rate limit lets a request go (:mod:`webwork_async._ratelimit`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import asyncio
 import builtins
 import enum
 import logging
+import random
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -20,8 +23,18 @@ import msgspec
 from yarl import URL
 
 from webwork_async._constants import LOGGER_NAME
-from webwork_async._protocol import decode_answer, encode_query
-from webwork_async.errors import SessionStateError, TimeoutError, TransportError
+from webwork_async._options import CallSettings, attempt_timeout
+from webwork_async._protocol import decode_answer, encode_query, transport_error
+from webwork_async._ratelimit import RateLimiter, RateLimitHeaders, read_rate_limit_headers
+from webwork_async._retry import RetryPolicy, is_retryable, retry_delay
+from webwork_async.errors import (
+    APIError,
+    DecodeError,
+    SessionStateError,
+    TimeoutError,
+    TransportError,
+    WebWorkError,
+)
 from webwork_async.models._base import Envelope
 
 logger = logging.getLogger(LOGGER_NAME)
@@ -47,7 +60,9 @@ class RequestCore:
         *,
         base_url: str,
         headers: dict[str, str],
-        timeout: aiohttp.ClientTimeout,
+        settings: CallSettings,
+        retry: RetryPolicy,
+        limiter: RateLimiter,
         max_concurrency: int,
         connector_limit: int,
         connector_limit_per_host: int,
@@ -58,7 +73,9 @@ class RequestCore:
         self.base_url = base_url
         self._headers = headers
         self._json_headers = {**headers, "Content-Type": "application/json"}
-        self._timeout = timeout
+        self.settings = settings
+        self._retry = retry
+        self._limiter = limiter
         self._max_concurrency = max_concurrency
         self._connector_limit = connector_limit
         self._connector_limit_per_host = connector_limit_per_host
@@ -97,7 +114,7 @@ class RequestCore:
             )
             self._http = aiohttp.ClientSession(
                 connector=connector,
-                timeout=self._timeout,
+                timeout=self.settings.timeout,
                 trace_configs=self._trace_configs,
                 raise_for_status=False,
             )
@@ -136,37 +153,87 @@ class RequestCore:
         *,
         params: Mapping[str, object] | None = None,
         body: Mapping[str, object] | None = None,
+        settings: CallSettings | None = None,
     ) -> Envelope[Any]:
-        """Send one request and return its envelope, ``data`` decoded into ``data_type``.
+        """Send one request, retrying what is safe to retry, and return its envelope.
 
-        Raises the typed error an answer stands for, :class:`TransportError` (or its
-        :class:`TimeoutError`) when the exchange itself fails, and lets cancellation through.
+        ``data`` is decoded into ``data_type``. Raises the typed error an answer stands for,
+        :class:`TransportError` (or a subclass) when the exchange fails, :class:`TimeoutError`
+        when the call's deadline passes; lets cancellation through untouched.
         """
         http, semaphore = self._open_session()
+        settings = settings or self.settings
         url = URL(self.base_url + path)
         if params:
             url = url.with_query(encode_query(params))
         payload = None if body is None else _encoder.encode(body)
         headers = self._headers if payload is None else self._json_headers
+        exchange = _Exchange(method, url, payload, headers, data_type, settings)
+        deadline_at = time.monotonic() + settings.total_timeout
+        attempt = 1
+        while True:
+            try:
+                return await self._attempt(http, semaphore, exchange, attempt, deadline_at)
+            except (APIError, DecodeError, TransportError) as exc:
+                exc.attempts = attempt
+                wait = self._retry_wait(exchange, exc, attempt, deadline_at)
+                if wait is None:
+                    raise
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "retry %s %s attempt=%d error=%s wait=%.3fs",
+                        method,
+                        url.path_qs,
+                        attempt,
+                        type(exc).__name__,
+                        wait,
+                    )
+                await asyncio.sleep(wait)
+                attempt += 1
+
+    def _retry_wait(
+        self, exchange: _Exchange, error: WebWorkError, attempt: int, deadline_at: float
+    ) -> float | None:
+        """Seconds before the next attempt, or None to raise ``error`` now."""
+        if attempt > exchange.settings.max_retries or not is_retryable(exchange.method, error):
+            return None
+        retry_after = error.retry_after if isinstance(error, APIError) else None
+        wait = retry_delay(self._retry, attempt, retry_after=retry_after, sample=random.random())
+        if time.monotonic() + wait >= deadline_at:
+            return None  # the deadline would pass while waiting: report the real cause now
+        return wait
+
+    async def _attempt(
+        self,
+        http: aiohttp.ClientSession,
+        semaphore: asyncio.Semaphore,
+        exchange: _Exchange,
+        attempt: int,
+        deadline_at: float,
+    ) -> Envelope[Any]:
+        """One attempt: queue for a slot and the rate limiter, send, read, decode."""
+        method, url = exchange.method, exchange.url
         debug = logger.isEnabledFor(logging.DEBUG)
-        async with semaphore:
+        await self._enter(semaphore, exchange, deadline_at)
+        try:
+            await self._pace(exchange, deadline_at, debug)
+            timeout = exchange.settings.timeout
+            remaining = deadline_at - time.monotonic()
+            if timeout.total is None or timeout.total > remaining:
+                timeout = attempt_timeout(timeout, max(remaining, 0.001))
             started = time.monotonic()
             if debug:
-                logger.debug("request %s %s", method, url.path_qs)
+                logger.debug("request %s %s attempt=%d", method, url.path_qs, attempt)
             try:
                 async with http.request(
-                    method, url, data=payload, headers=headers, timeout=self._timeout
+                    method, url, data=exchange.payload, headers=exchange.headers, timeout=timeout
                 ) as response:
                     raw = await response.read()
                     status = response.status
                     response_headers = response.headers
-            except (asyncio.TimeoutError, builtins.TimeoutError) as exc:  # distinct before 3.11
-                raise TimeoutError(
-                    f"no complete answer within {self._timeout.total}s", method=method, url=str(url)
-                ) from exc
-            except aiohttp.ClientError as exc:
-                raise TransportError(
-                    f"{type(exc).__name__}: {exc}", method=method, url=str(url)
+            except (asyncio.TimeoutError, builtins.TimeoutError, aiohttp.ClientError) as exc:
+                raise transport_error(
+                    exc, method=method, url=str(url), timeout=timeout.total
                 ) from exc
             except RuntimeError as exc:
                 if not http.closed:
@@ -175,20 +242,85 @@ class RequestCore:
                 raise SessionStateError(
                     "the AsyncSession closed while this request was in flight"
                 ) from exc
+        finally:
+            semaphore.release()
+        self._observe_limits(status, response_headers)
         if debug:
             logger.debug(
-                "response %s %s status=%d bytes=%d duration=%.3fs",
+                "response %s %s status=%d attempt=%d bytes=%d duration=%.3fs",
                 method,
                 url.path_qs,
                 status,
+                attempt,
                 len(raw),
                 time.monotonic() - started,
             )
         return decode_answer(
-            data_type,
+            exchange.data_type,
             status=status,
             body=raw,
             method=method,
             url=str(url),
             headers=response_headers,
+        )
+
+    async def _enter(
+        self, semaphore: asyncio.Semaphore, exchange: _Exchange, deadline_at: float
+    ) -> None:
+        """Take a concurrency slot, giving up with TimeoutError if the deadline passes first."""
+        if not semaphore.locked():
+            await semaphore.acquire()
+            return
+        remaining = deadline_at - time.monotonic()
+        try:
+            if remaining <= 0:
+                raise asyncio.TimeoutError
+            await asyncio.wait_for(semaphore.acquire(), remaining)
+        except asyncio.TimeoutError:
+            raise exchange.queue_timeout("a concurrency slot") from None
+
+    async def _pace(self, exchange: _Exchange, deadline_at: float, debug: bool) -> None:
+        """Wait until the rate limiter lets this request go (it stays within the deadline)."""
+        limiter = self._limiter
+        while True:
+            now = time.monotonic()
+            wait = limiter.acquire(now)
+            if not wait:
+                return
+            if now + wait >= deadline_at:
+                raise exchange.queue_timeout("the rate limiter")
+            if debug:
+                logger.debug(
+                    "rate-limit wait %s %s wait=%.3fs",
+                    exchange.method,
+                    exchange.url.path_qs,
+                    wait,
+                )
+            await asyncio.sleep(wait)
+
+    def _observe_limits(self, status: int, headers: Mapping[str, str]) -> None:
+        info = read_rate_limit_headers(headers, now_epoch=time.time())
+        if status == 429:
+            self._limiter.observe(info or RateLimitHeaders(), time.monotonic(), rejected=True)
+        elif info is not None:
+            self._limiter.observe(info, time.monotonic(), rejected=False)
+
+
+@dataclass(frozen=True)
+class _Exchange:
+    """What stays the same across the attempts of one call."""
+
+    method: str
+    url: URL
+    payload: bytes | None
+    headers: dict[str, str]
+    data_type: Any
+    settings: CallSettings
+
+    def queue_timeout(self, waiting_for: str) -> TimeoutError:
+        return TimeoutError(
+            f"total_timeout of {self.settings.total_timeout}s passed while waiting for "
+            f"{waiting_for}; nothing was sent",
+            method=self.method,
+            url=str(self.url),
         )

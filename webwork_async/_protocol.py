@@ -6,6 +6,8 @@ does the service ask us to wait?) is tested with plain values.
 
 from __future__ import annotations
 
+import asyncio
+import builtins
 import datetime
 import email.utils
 import functools
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import aiohttp
 import msgspec
 
 from webwork_async.errors import (
@@ -21,11 +24,14 @@ from webwork_async.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    ConnectError,
     DecodeError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    TimeoutError,
+    TransportError,
     ValidationError,
 )
 from webwork_async.models._base import Envelope, ErrorBody
@@ -153,11 +159,32 @@ def api_error(
         "body": body,
     }
     cls = error_class_for(status)
+    retry_after = parse_retry_after(headers.get("Retry-After"))
     if cls is ValidationError:
         return ValidationError(**common, errors=_field_errors(parsed.errors))
     if cls is RateLimitError:
-        return RateLimitError(**common, retry_after=parse_retry_after(headers.get("Retry-After")))
-    return cls(**common)
+        return RateLimitError(**common, retry_after=retry_after)
+    error = cls(**common)
+    error.retry_after = retry_after
+    return error
+
+
+def transport_error(
+    exc: BaseException, *, method: str, url: str, timeout: float | None
+) -> TransportError:
+    """Our error for an exception of the HTTP exchange, telling whether anything was sent.
+
+    A connection that could not be made (refused, DNS, connect or pool timeout) is a
+    :class:`ConnectError`: the request never left. Everything later (a reset, a cut body, a read
+    timeout) may have reached the service.
+    """
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return ConnectError(f"no connection within the timeout: {exc}", method=method, url=url)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectError(f"{type(exc).__name__}: {exc}", method=method, url=url)
+    if isinstance(exc, (asyncio.TimeoutError, builtins.TimeoutError)):  # distinct before 3.11
+        return TimeoutError(f"no complete answer within {timeout}s", method=method, url=url)
+    return TransportError(f"{type(exc).__name__}: {exc}", method=method, url=url)
 
 
 @functools.cache
@@ -189,11 +216,23 @@ def decode_answer(
                 in_band.message, in_band.error, status=status, body=body, method=method, url=url
             ) from None
         raise DecodeError(
-            str(exc), path=_path_of(str(exc)), method=method, url=url, status=status, body=body
+            str(exc),
+            path=_path_of(str(exc)),
+            json_valid=True,
+            method=method,
+            url=url,
+            status=status,
+            body=body,
         ) from None
     except msgspec.DecodeError as exc:
         raise DecodeError(
-            f"invalid JSON: {exc}", path=None, method=method, url=url, status=status, body=body
+            f"invalid JSON: {exc}",
+            path=None,
+            json_valid=False,
+            method=method,
+            url=url,
+            status=status,
+            body=body,
         ) from None
     if not envelope.success:
         raise _in_band_error(

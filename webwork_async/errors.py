@@ -19,6 +19,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
+    "ConnectError",
     "DecodeError",
     "InvalidArgumentError",
     "NotFoundError",
@@ -37,7 +38,13 @@ _BODY_EXCERPT = 200
 
 
 class WebWorkError(Exception):
-    """Base class of every error this library raises."""
+    """Base class of every error this library raises.
+
+    ``attempts`` tells how many times the request was sent (or tried) before this error was
+    raised; it is above 1 when retries happened.
+    """
+
+    attempts: int = 1
 
 
 class ConfigurationError(WebWorkError, ValueError):
@@ -75,8 +82,11 @@ class APIError(WebWorkError):
     """The service answered, and the answer is an error.
 
     Raised as-is for statuses without a dedicated subclass, and for an HTTP 200 whose envelope says
-    ``success: false``.
+    ``success: false``. ``retry_after`` is the wait in seconds the service asked for with
+    ``Retry-After`` (on 429 and 503 answers, typically), None when it did not say.
     """
+
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -142,7 +152,10 @@ class ServerError(APIError):
 
 
 class TransportError(WebWorkError):
-    """The exchange with the service failed below HTTP (connect, reset, broken body)."""
+    """The exchange with the service failed below HTTP (reset, broken body, timeout).
+
+    The request may have reached the service: a failed write (POST) may have been carried out.
+    """
 
     def __init__(self, message: str, *, method: str, url: str) -> None:
         self.method = method
@@ -150,21 +163,36 @@ class TransportError(WebWorkError):
         super().__init__(f"{method} {url}: {message}")
 
 
+class ConnectError(TransportError):
+    """No connection could be made (refused, DNS, connect or pool timeout): nothing was sent."""
+
+
 class TimeoutError(TransportError, builtins.TimeoutError):
-    """The exchange did not finish within its timeout."""
+    """An attempt outlived its timeout, or the call its deadline."""
 
 
 class DecodeError(WebWorkError):
     """The body could not be read into the expected model.
 
     ``path`` is the JSON path of the offending value (``$.data[3].start_date``) when known.
+    ``json_valid`` is True when the body was JSON that does not fit the model, False when it was
+    not JSON at all (cut short, or an HTML page from a proxy).
     """
 
     def __init__(
-        self, problem: str, *, path: str | None, method: str, url: str, status: int, body: bytes
+        self,
+        problem: str,
+        *,
+        path: str | None,
+        json_valid: bool,
+        method: str,
+        url: str,
+        status: int,
+        body: bytes,
     ) -> None:
         self.problem = problem
         self.path = path
+        self.json_valid = json_valid
         self.method = method
         self.url = url
         self.status = status

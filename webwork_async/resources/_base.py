@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from webwork_async import _validation as check
 from webwork_async._bulk import WorkspaceResult, fan_out
 from webwork_async._core import RequestCore
+from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator, Page
 
 T = TypeVar("T")
@@ -27,11 +28,15 @@ class Resource:
         method: str,
         path: str,
         data_type: Any,
+        options: CallOptions,
         *,
         params: Mapping[str, object] | None = None,
         body: Mapping[str, object] | None = None,
     ) -> Any:
-        envelope = await self._core.request(method, path, data_type, params=params, body=body)
+        settings = self._core.settings.apply(options)
+        envelope = await self._core.request(
+            method, path, data_type, params=params, body=body, settings=settings
+        )
         return envelope.data
 
     def _paginate(
@@ -39,16 +44,23 @@ class Resource:
         path: str,
         item_type: type[T],
         params: Mapping[str, object],
+        options: CallOptions,
         *,
         page: object = None,
         per_page: object = None,
     ) -> AsyncPaginator[T]:
-        """A paginator over ``GET path``; ``page`` and ``per_page`` are checked before sending."""
+        """A paginator over ``GET path``; the arguments are checked before anything is sent.
+
+        ``options`` apply to each page request.
+        """
         data_type = list[item_type] | None  # type: ignore[valid-type]
+        settings = self._core.settings.apply(options)
 
         async def fetch(number: int | None, size: int | None) -> Page[T]:
             query = {**params, "page": number, "per_page": size}
-            envelope = await self._core.request("GET", path, data_type, params=query)
+            envelope = await self._core.request(
+                "GET", path, data_type, params=query, settings=settings
+            )
             return Page(items=envelope.data or [], pagination=envelope.page_info)
 
         return AsyncPaginator(
@@ -64,15 +76,17 @@ class Resource:
         path: str,
         item_type: type[T],
         params: Mapping[str, object],
+        options: CallOptions,
         *,
         per_page: object = None,
     ) -> AsyncGenerator[WorkspaceResult[T], None]:
         """Every item of ``GET path`` for each workspace, one result per distinct workspace id."""
         ids = check.positive_ids("workspace_ids", workspace_ids)
         size = check.page_size(per_page)
+        self._core.settings.apply(options)  # a bad option fails here, not once per workspace
 
         async def fetch_all(workspace_id: int) -> list[T]:
             query = {**params, "workspace_id": workspace_id}
-            return await self._paginate(path, item_type, query, per_page=size).to_list()
+            return await self._paginate(path, item_type, query, options, per_page=size).to_list()
 
         return fan_out(ids, fetch_all, in_flight=self._core.max_concurrency)

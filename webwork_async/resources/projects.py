@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from msgspec import UNSET, UnsetType
 
 from webwork_async import _validation as check
 from webwork_async._bulk import WorkspaceResult
+from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator
 from webwork_async.errors import InvalidArgumentError
 from webwork_async.models.projects import Project
 from webwork_async.resources._base import Resource
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["ProjectsResource"]
 
@@ -53,6 +58,7 @@ class ProjectsResource(Resource):
         name: str | None = None,
         page: int | None = None,
         per_page: int | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Project]:
         """Projects of a workspace: await for one page, ``async for`` for all of them.
 
@@ -62,7 +68,7 @@ class ProjectsResource(Resource):
             "workspace_id": check.positive_id("workspace_id", workspace_id),
             "name": check.optional_text("name", name),
         }
-        return self._paginate(_PATH, Project, params, page=page, per_page=per_page)
+        return self._paginate(_PATH, Project, params, options, page=page, per_page=per_page)
 
     def list_many(
         self,
@@ -70,6 +76,7 @@ class ProjectsResource(Resource):
         *,
         name: str | None = None,
         per_page: int | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncGenerator[WorkspaceResult[Project], None]:
         """Every project of each workspace, yielded per workspace as soon as it is complete.
 
@@ -77,13 +84,15 @@ class ProjectsResource(Resource):
         ``error``; it never stops the others. Repeated ids are fetched once.
         """
         params = {"name": check.optional_text("name", name)}
-        return self._fan_out(workspace_ids, _PATH, Project, params, per_page=per_page)
+        return self._fan_out(workspace_ids, _PATH, Project, params, options, per_page=per_page)
 
-    async def get(self, project_id: int, *, workspace_id: int) -> Project:
+    async def get(
+        self, project_id: int, *, workspace_id: int, **options: Unpack[CallOptions]
+    ) -> Project:
         """One project; :class:`~webwork_async.errors.NotFoundError` if not in the workspace."""
         path = f"{_PATH}/{check.positive_id('project_id', project_id)}"
         params = {"workspace_id": check.positive_id("workspace_id", workspace_id)}
-        project: Project = await self._call("GET", path, Project, params=params)
+        project: Project = await self._call("GET", path, Project, options, params=params)
         return project
 
     async def create(
@@ -97,6 +106,7 @@ class ProjectsResource(Resource):
         budget: Number | None = None,
         notes: str | None = None,
         icon: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> Project:
         """Create a project (owners and executive managers only).
 
@@ -116,7 +126,7 @@ class ProjectsResource(Resource):
             "workspace_id": check.positive_id("workspace_id", workspace_id),
             **_checked_fields(given),
         }
-        project: Project = await self._call("POST", _PATH, Project, body=body)
+        project: Project = await self._call("POST", _PATH, Project, options, body=body)
         return project
 
     async def update(
@@ -131,6 +141,7 @@ class ProjectsResource(Resource):
         budget: Number | UnsetType | None = UNSET,
         notes: str | UnsetType | None = UNSET,
         icon: str | UnsetType | None = UNSET,
+        **options: Unpack[CallOptions],
     ) -> Project:
         """Change the given fields only; passing None clears a field, leaving it out keeps it.
 
@@ -153,11 +164,13 @@ class ProjectsResource(Resource):
         if not changes:
             raise InvalidArgumentError("update", "give at least one field to change")
         body = {"workspace_id": check.positive_id("workspace_id", workspace_id), **changes}
-        project: Project = await self._call("PUT", path, Project, body=body)
+        project: Project = await self._call("PUT", path, Project, options, body=body)
         return project
 
-    async def delete(self, project_id: int, *, workspace_id: int) -> None:
+    async def delete(
+        self, project_id: int, *, workspace_id: int, **options: Unpack[CallOptions]
+    ) -> None:
         """Archive a project. The service keeps it, but it no longer appears in lists."""
         path = f"{_PATH}/{check.positive_id('project_id', project_id)}"
         body = {"workspace_id": check.positive_id("workspace_id", workspace_id)}
-        await self._call("DELETE", path, None, body=body)
+        await self._call("DELETE", path, None, options, body=body)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator
 from webwork_async.models.workspaces import Workspace
 from webwork_async.resources._base import Resource
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["WorkspacesResource"]
 
@@ -13,7 +19,11 @@ class WorkspacesResource(Resource):
     """``ww.workspaces``: the workspaces the token's user belongs to."""
 
     def list(
-        self, *, page: int | None = None, per_page: int | None = None
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Workspace]:
         """Active workspaces of the caller: await for one page, ``async for`` for all of them."""
-        return self._paginate("workspaces", Workspace, {}, page=page, per_page=per_page)
+        return self._paginate("workspaces", Workspace, {}, options, page=page, per_page=per_page)

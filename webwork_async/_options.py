@@ -1,0 +1,85 @@
+"""Per-call options: the overrides every operation accepts, checked before anything is sent."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TypedDict
+
+import aiohttp
+
+from webwork_async.errors import InvalidArgumentError
+
+__all__ = ["CallOptions", "CallSettings", "attempt_timeout"]
+
+
+class CallOptions(TypedDict, total=False):
+    """Keyword arguments that every operation takes to override the session's settings.
+
+    Attributes:
+        timeout: seconds for one attempt (connect, send, read), counted from the moment the
+            request is sent; queueing for the concurrency limit or the rate limiter is not part
+            of it.
+        total_timeout: seconds for the whole call from the moment it is made: queueing, every
+            attempt and every wait between attempts.
+        max_retries: attempts after the first (0 = no retry); only failures that are safe to
+            repeat are retried.
+    """
+
+    timeout: float
+    total_timeout: float
+    max_retries: int
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    """The resolved settings of one call: the session's, with the call's options applied."""
+
+    timeout: aiohttp.ClientTimeout
+    total_timeout: float
+    max_retries: int
+
+    def apply(self, options: CallOptions) -> CallSettings:
+        """These settings with ``options`` applied; a bad option raises InvalidArgumentError."""
+        if not options:
+            return self
+        timeout, total_timeout, max_retries = self.timeout, self.total_timeout, self.max_retries
+        for name, value in options.items():
+            if name == "timeout":
+                timeout = attempt_timeout(self.timeout, _seconds(name, value))
+            elif name == "total_timeout":
+                total_timeout = _seconds(name, value)
+            elif name == "max_retries":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise InvalidArgumentError(name, f"must be an int >= 0, got {value!r}")
+                max_retries = value
+            else:
+                raise InvalidArgumentError(
+                    name, "unknown option; expected timeout, total_timeout or max_retries"
+                )
+        return CallSettings(timeout=timeout, total_timeout=total_timeout, max_retries=max_retries)
+
+
+def _seconds(name: str, value: object) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise InvalidArgumentError(name, f"must be a number of seconds > 0, got {value!r}")
+    return float(value)
+
+
+def attempt_timeout(base: aiohttp.ClientTimeout, total: float) -> aiohttp.ClientTimeout:
+    """``base`` with its total set to ``total``, and no phase allowed to outlast the total."""
+
+    def capped(phase: float | None) -> float | None:
+        return None if phase is None else min(phase, total)
+
+    return aiohttp.ClientTimeout(
+        total=total,
+        connect=capped(base.connect),
+        sock_read=capped(base.sock_read),
+        sock_connect=capped(base.sock_connect),
+    )

@@ -1,0 +1,227 @@
+"""Client-side rate limiting: stay under the service's limit instead of learning it from 429s.
+
+WebWork allows about 60 requests per minute per user token. :class:`RateLimiter` keeps at most
+``requests`` sends in any window of ``period`` seconds (a token bucket whose tokens come back one
+period after they were spent), which stays inside the limit whether the service counts in a
+sliding window or in fixed windows. It adapts to what the service says: lower announced limits,
+``Remaining`` counts and ``Retry-After`` pauses, which hold back every request of the bucket
+together.
+
+The limiter does arithmetic on a clock it is given and never sleeps itself, so it is tested with
+plain numbers; the request core does the waiting. One limiter is shared by every
+:class:`~webwork_async.AsyncSession` of the process that uses the same token and base URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import threading
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from webwork_async import _constants as defaults
+from webwork_async._protocol import parse_retry_after
+from webwork_async.errors import ConfigurationError
+
+__all__ = ["RateLimit", "RateLimitHeaders", "RateLimiter", "read_rate_limit_headers"]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``requests`` requests in any ``period`` seconds (the service: 60 per 60 s)."""
+
+    requests: int = defaults.RATE_LIMIT_REQUESTS
+    period: float = defaults.RATE_LIMIT_PERIOD
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.requests, bool)
+            or not isinstance(self.requests, int)
+            or (self.requests < 1)
+        ):
+            raise ConfigurationError(f"requests must be an int >= 1, got {self.requests!r}")
+        if (
+            isinstance(self.period, bool)
+            or not isinstance(self.period, (int, float))
+            or not math.isfinite(self.period)
+            or self.period <= 0
+        ):
+            raise ConfigurationError(f"period must be a number of seconds > 0, got {self.period!r}")
+
+
+@dataclass(frozen=True)
+class RateLimitHeaders:
+    """What an answer's rate-limit headers said; None where a header was absent or unreadable.
+
+    The reference says limits are announced in headers without naming them; these are the common
+    names (``X-RateLimit-Limit``, ``X-RateLimit-Remaining``, ``X-RateLimit-Reset``,
+    ``Retry-After``), read leniently.
+    """
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_after: float | None = None
+    retry_after: float | None = None
+
+
+def _whole_number(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number >= 0 else None
+
+
+def _reset_after(value: str | None, now_epoch: float) -> float | None:
+    """``X-RateLimit-Reset`` as seconds from now: epoch seconds when large, else a delay."""
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    if not math.isfinite(number) or number < 0:
+        return None
+    if number >= defaults.RATE_LIMIT_RESET_EPOCH_THRESHOLD:
+        return max(0.0, number - now_epoch)
+    return number
+
+
+def read_rate_limit_headers(
+    headers: Mapping[str, str], *, now_epoch: float
+) -> RateLimitHeaders | None:
+    """Read the rate-limit headers of an answer, or None when it carries none of them."""
+    limit = headers.get("X-RateLimit-Limit")
+    remaining = headers.get("X-RateLimit-Remaining")
+    reset = headers.get("X-RateLimit-Reset")
+    retry_after = headers.get("Retry-After")
+    if limit is None and remaining is None and reset is None and retry_after is None:
+        return None
+    return RateLimitHeaders(
+        limit=_whole_number(limit),
+        remaining=_whole_number(remaining),
+        reset_after=_reset_after(reset, now_epoch),
+        retry_after=parse_retry_after(retry_after),
+    )
+
+
+class RateLimiter:
+    """A sliding window of sends for one token; thread-safe, clock passed in by the caller.
+
+    ``rate=None`` paces nothing, but 429 pauses and ``Remaining: 0`` still hold requests back.
+    """
+
+    def __init__(self, rate: RateLimit | None) -> None:
+        self._lock = threading.Lock()
+        self._capacity: int | None = None
+        self._period = 0.0
+        self._margin = 0.0
+        # When each slot used in the current window comes back (a min-heap).
+        self._returns: list[float] = []
+        self._paused_until = 0.0
+        if rate is not None:
+            self._set_rate(rate)
+
+    def _set_rate(self, rate: RateLimit) -> None:
+        self._capacity = rate.requests
+        self._period = float(rate.period)
+        self._margin = self._period * defaults.RATE_LIMIT_MARGIN
+
+    @property
+    def capacity(self) -> int | None:
+        """Requests allowed per window, None when pacing is off."""
+        return self._capacity
+
+    def tighten(self, rate: RateLimit | None) -> None:
+        """Adopt ``rate`` if it is stricter than the current one (sessions sharing a token)."""
+        if rate is None:
+            return
+        with self._lock:
+            current = self._capacity
+            if current is None or rate.requests / rate.period < current / self._period:
+                self._set_rate(rate)
+
+    def acquire(self, now: float) -> float:
+        """Take a slot and return 0.0, or return how many seconds to wait before asking again."""
+        with self._lock:
+            if now < self._paused_until:
+                return self._paused_until - now
+            if self._capacity is None:
+                return 0.0
+            returns = self._returns
+            while returns and returns[0] <= now:
+                heapq.heappop(returns)
+            if len(returns) < self._capacity:
+                heapq.heappush(returns, now + self._period + self._margin)
+                return 0.0
+            return returns[0] - now
+
+    def observe(self, info: RateLimitHeaders, now: float, *, rejected: bool) -> None:
+        """Adapt to an answer's headers; ``rejected`` is True for a 429 (headers or not)."""
+        with self._lock:
+            if self._capacity is not None and info.limit and info.limit < self._capacity:
+                self._capacity = info.limit
+            if rejected:
+                wait = info.retry_after if info.retry_after is not None else info.reset_after
+                self._pause(now, defaults.RETRY_BACKOFF if wait is None else wait)
+            elif info.remaining is not None:
+                self._hold_back(info.remaining, info.reset_after, now)
+
+    def _pause(self, now: float, seconds: float) -> None:
+        """Hold every request back until ``now + seconds``, then pace as if the window were full.
+
+        The service's window was full when it refused, so the slots this client does not know to
+        be in use (another process, another session) are assumed busy and come back spread over
+        one period after the pause, instead of all at once.
+        """
+        until = now + seconds
+        self._paused_until = max(self._paused_until, until)
+        if self._capacity is None:
+            return
+        returns = self._returns
+        while returns and returns[0] <= now:
+            heapq.heappop(returns)
+        unknown = self._capacity - len(returns)
+        for index in range(unknown):
+            heapq.heappush(returns, until + self._period * (index + 1) / unknown)
+
+    def _hold_back(self, remaining: int, reset_after: float | None, now: float) -> None:
+        """Never believe in more free slots than the service says remain."""
+        if self._capacity is None:
+            if remaining == 0 and reset_after is not None:
+                self._paused_until = max(self._paused_until, now + reset_after)
+            return
+        returns = self._returns
+        while returns and returns[0] <= now:
+            heapq.heappop(returns)
+        surplus = self._capacity - len(returns) - remaining
+        back = now + (reset_after if reset_after is not None else self._period) + self._margin
+        for _ in range(max(0, surplus)):
+            heapq.heappush(returns, back)
+
+
+# One limiter per (token, base URL) in the process, alive while a session holds it.
+_shared: weakref.WeakValueDictionary[str, RateLimiter] = weakref.WeakValueDictionary()
+_shared_lock = threading.Lock()
+
+
+def shared_limiter(token: str, base_url: str, rate: RateLimit | None) -> RateLimiter:
+    """The limiter for ``token`` at ``base_url``, shared with every other live session using it.
+
+    The key is a hash, so the token itself is not kept here. A shared limiter paces at the
+    strictest rate any of its sessions asked for.
+    """
+    key = hashlib.sha256(f"{base_url}\0{token}".encode()).hexdigest()
+    with _shared_lock:
+        limiter = _shared.get(key)
+        if limiter is None:
+            limiter = RateLimiter(rate)
+            _shared[key] = limiter
+        else:
+            limiter.tighten(rate)
+        return limiter

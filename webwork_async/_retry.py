@@ -1,0 +1,106 @@
+"""When a failed request is tried again, and how long to wait first: pure decisions, no I/O.
+
+The one rule that matters most: a request that may have reached the service is repeated only if
+repeating it cannot change the outcome. A POST (``create``, ``time-tracking/start``) is retried
+only when it certainly did not act: no connection was made, or the service refused it with 429.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import backoff
+
+from webwork_async import _constants as defaults
+from webwork_async.errors import (
+    APIError,
+    ConfigurationError,
+    ConnectError,
+    DecodeError,
+    RateLimitError,
+    TransportError,
+    WebWorkError,
+)
+
+__all__ = ["RetryPolicy", "backoff_delay", "is_retryable", "retry_delay"]
+
+
+def _finite(name: str, value: object, *, minimum: float) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < minimum
+    ):
+        raise ConfigurationError(f"{name} must be a finite number >= {minimum}, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a session retries: how often, and the backoff between attempts.
+
+    Args:
+        max_retries: attempts after the first (0 = never retry).
+        backoff: the first wait in seconds; each further wait doubles it.
+        backoff_max: the longest backoff wait in seconds.
+        jitter: each wait is lengthened by a random share of itself up to this fraction, so that
+            many clients do not retry in step; a wait is never shortened.
+    """
+
+    max_retries: int = defaults.DEFAULT_MAX_RETRIES
+    backoff: float = defaults.RETRY_BACKOFF
+    backoff_max: float = defaults.RETRY_BACKOFF_MAX
+    jitter: float = defaults.RETRY_JITTER
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.max_retries, bool)
+            or not isinstance(self.max_retries, int)
+            or self.max_retries < 0
+        ):
+            raise ConfigurationError(f"max_retries must be an int >= 0, got {self.max_retries!r}")
+        _finite("backoff", self.backoff, minimum=0.0)
+        _finite("backoff_max", self.backoff_max, minimum=0.0)
+        _finite("jitter", self.jitter, minimum=0.0)
+
+
+def is_retryable(method: str, error: WebWorkError) -> bool:
+    """Whether ``error`` on a ``method`` request may be retried without risking a second effect.
+
+    - :class:`ConnectError` and 429 (:class:`RateLimitError`): the request never acted; any method.
+    - 502, 503, 504, a broken connection, a timeout, or a body that is not JSON at all: only for
+      idempotent methods (GET, PUT, DELETE), since the service may have acted already.
+    - Anything else (4xx, 500, a body that does not fit the model, ``success: false``): never;
+      trying again would give the same answer.
+    """
+    if isinstance(error, (ConnectError, RateLimitError)):
+        return True
+    if method not in defaults.IDEMPOTENT_METHODS:
+        return False
+    if isinstance(error, APIError):
+        return error.status in defaults.RETRY_STATUSES
+    if isinstance(error, DecodeError):
+        return not error.json_valid
+    return isinstance(error, TransportError)
+
+
+def backoff_delay(policy: RetryPolicy, retry_number: int) -> float:
+    """The backoff before retry ``retry_number`` (1 for the first), from ``backoff.expo``."""
+    schedule = backoff.expo(factor=policy.backoff, max_value=policy.backoff_max)
+    next(schedule)  # backoff's wait generators start with a priming step
+    return float(next(itertools.islice(schedule, retry_number - 1, None)))
+
+
+def retry_delay(
+    policy: RetryPolicy, retry_number: int, *, retry_after: float | None, sample: float
+) -> float:
+    """Seconds to wait before retry ``retry_number``.
+
+    A ``Retry-After`` from the service replaces the backoff and is honoured exactly: jitter
+    (``sample`` in [0, 1), scaled by ``policy.jitter``) only ever lengthens the wait.
+    """
+    base = retry_after if retry_after is not None else backoff_delay(policy, retry_number)
+    return base * (1.0 + policy.jitter * sample)
