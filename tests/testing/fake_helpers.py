@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as json_module
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,16 @@ class Reply:
     body: Any
 
 
+@dataclass
+class RawReply:
+    """Status, headers, content type and undecoded body of one answer from the fake."""
+
+    status: int
+    headers: dict[str, str]
+    content_type: str
+    body: bytes
+
+
 class Api:
     """Tiny raw-HTTP helper: requests relative to the fake's base URL, JSON decoded."""
 
@@ -26,7 +37,7 @@ class Api:
         self.session = session
         self.base_url = base_url
 
-    async def call(
+    async def send(
         self,
         method: str,
         path: str,
@@ -35,7 +46,8 @@ class Api:
         json: Any = None,
         data: bytes | None = None,
         token: str | None = TOKEN,
-    ) -> Reply:
+    ) -> RawReply:
+        """One request; the answer as sent, whatever its content type."""
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         if data is not None:
             headers["Content-Type"] = "application/json"
@@ -47,8 +59,22 @@ class Api:
             data=data,
             headers=headers,
         ) as response:
-            assert response.content_type == "application/json"
-            return Reply(response.status, dict(response.headers), await response.json())
+            body = await response.read()
+            return RawReply(response.status, dict(response.headers), response.content_type, body)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        token: str | None = TOKEN,
+    ) -> Reply:
+        raw = await self.send(method, path, params=params, json=json, data=data, token=token)
+        assert raw.content_type == "application/json"
+        return Reply(raw.status, raw.headers, json_module.loads(raw.body))
 
     async def get(self, path: str, **params: Any) -> Reply:
         return await self.call("GET", path, params=params)

@@ -112,3 +112,76 @@ def test_cli_without_token_exits_2() -> None:
     assert "WEBWORK_TOKEN" in result.stderr
     assert "--token" in result.stderr
     assert result.stdout == ""
+
+
+def _get(url: str, token: str) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, dict(exc.headers)
+
+
+def test_cli_injects_faults_and_enforces_a_rate_limit() -> None:
+    port = _free_port()
+    options = [
+        "--workspaces", "1", "--fault", "server_error:1:projects", "--fault", "slow:0",
+        "--fault-seed", "5", "--rate-limit", "3/60",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        _command("--port", str(port), *options),
+        env=_env(SECRET),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}/api/v2/"
+        assert _wait_until_answering(base_url + "workspaces", process) == 401  # not counted
+        status, headers = _get(base_url + "workspaces", SECRET)
+        assert (status, headers["X-RateLimit-Limit"], headers["X-RateLimit-Remaining"]) == (
+            200,
+            "3",
+            "2",
+        )
+        assert _get(base_url + "projects?workspace_id=1", SECRET)[0] == 503
+        assert _get(base_url + "workspaces", SECRET)[0] == 200
+        status, headers = _get(base_url + "workspaces", SECRET)
+        assert status == 429
+        assert 0 < float(headers["Retry-After"]) <= 60
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert SECRET not in stdout + stderr
+    assert stdout.splitlines()[1:3] == [
+        "Fault server_error with probability 1 on projects",
+        "Fault slow with probability 0 on every route",
+    ]
+    assert "Rate limit 3 requests per 60 s" in stdout
+    assert "Warning" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--fault", "bogus", "unknown fault kind 'bogus'"),
+        ("--fault", "slow:2", "probability must be from 0 to 1"),
+        ("--fault", "slow:x", "probability must be from 0 to 1"),
+        ("--rate-limit", "60", "expected N/SECONDS"),
+        ("--rate-limit", "0/60", "expected N/SECONDS"),
+    ],
+)
+def test_cli_rejects_bad_fault_options(flag: str, value: str, message: str) -> None:
+    result = subprocess.run(
+        _command("--port", "0", flag, value),
+        env=_env(SECRET),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""

@@ -1,9 +1,13 @@
 """Command line: run a seeded fake WebWork server until Ctrl-C.
 
     WEBWORK_TOKEN=secret python -m webwork_async.testing --workspaces 300 --port 8080
+    WEBWORK_TOKEN=secret python -m webwork_async.testing --fault server_error:0.1 \
+        --fault slow:0.05:projects/* --fault-seed 3 --rate-limit 60/60
 
 The token comes from ``--token`` or the ``WEBWORK_TOKEN`` environment variable and is never
-printed. Used for demos, benchmarks and manual poking at the client.
+printed. ``--fault`` and ``--rate-limit`` make the server misbehave (see
+``FakeWebWork.inject`` and ``FakeWebWork.enforce_rate_limit``). Used for demos, benchmarks and
+manual poking at the client.
 """
 
 from __future__ import annotations
@@ -15,8 +19,47 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from webwork_async._constants import TOKEN_ENV_VAR
+
+
+class _FaultSpec(NamedTuple):
+    kind: str
+    probability: float
+    path: str | None
+
+
+def _fault_spec(text: str) -> _FaultSpec:
+    """Parse ``KIND[:PROBABILITY[:PATH]]`` (probability 1 and every path by default)."""
+    from webwork_async.testing._faults import FaultKind
+
+    kind, _, rest = text.partition(":")
+    probability_text, _, path = rest.partition(":")
+    if kind not in {member.value for member in FaultKind}:
+        known = ", ".join(member.value for member in FaultKind)
+        raise argparse.ArgumentTypeError(f"unknown fault kind {kind!r}; expected one of {known}")
+    bad_probability = argparse.ArgumentTypeError(f"probability must be from 0 to 1 in {text!r}")
+    try:
+        probability = float(probability_text or 1.0)
+    except ValueError:
+        raise bad_probability from None
+    if not 0.0 <= probability <= 1.0:
+        raise bad_probability
+    return _FaultSpec(kind, probability, path or None)
+
+
+def _rate_limit(text: str) -> tuple[int, float]:
+    """Parse ``N/SECONDS`` such as ``60/60``."""
+    bad = argparse.ArgumentTypeError(f"expected N/SECONDS such as 60/60, not {text!r}")
+    count_text, _, period_text = text.partition("/")
+    try:
+        count, period = int(count_text), float(period_text)
+    except ValueError:
+        raise bad from None
+    if count < 1 or not 0 < period < float("inf"):
+        raise bad
+    return count, period
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +95,27 @@ def _parser() -> argparse.ArgumentParser:
         help="random seed; same seed, same data (default %(default)s)",
     )
     parser.add_argument(
+        "--fault",
+        type=_fault_spec,
+        action="append",
+        default=[],
+        metavar="KIND[:PROBABILITY[:PATH]]",
+        help="inject a fault (repeatable); PATH may be relative to /api/v2/ and use *",
+    )
+    parser.add_argument(
+        "--fault-seed",
+        type=int,
+        default=0,
+        help="seed of the fault decisions (default %(default)s)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        default=None,
+        metavar="N/SECONDS",
+        help="answer 429 beyond N requests per sliding SECONDS window, e.g. 60/60",
+    )
+    parser.add_argument(
         "--token",
         default=None,
         help=f"bearer token the server accepts (default: ${TOKEN_ENV_VAR}); never printed",
@@ -69,17 +133,27 @@ async def _serve(args: argparse.Namespace, token: str) -> None:
         seed=args.seed,
     )
     project_count = sum(len(fake.projects(workspace_id)) for workspace_id in workspace_ids)
+    details = []  # printed after the address
+    fake.fault_seed = args.fault_seed
+    for spec in args.fault:
+        fake.inject(spec.kind, probability=spec.probability, path=spec.path)
+        where = spec.path or "every route"
+        details.append(f"Fault {spec.kind} with probability {spec.probability:g} on {where}")
+    if args.rate_limit is not None:
+        count, period = args.rate_limit
+        fake.enforce_rate_limit(count, period)
+        details.append(f"Rate limit {count} requests per {period:g} s")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt
             loop.add_signal_handler(signum, stop.set)
     async with fake.serve(args.host, args.port) as base_url:
-        print(
+        header = (
             f"Fake WebWork API at {base_url} with {len(workspace_ids)} workspaces and "
-            f"{project_count} projects (seed {args.seed}); Ctrl-C to stop",
-            flush=True,
+            f"{project_count} projects (seed {args.seed}); Ctrl-C to stop"
         )
+        print("\n".join([header, *details]), flush=True)
         await stop.wait()
 
 

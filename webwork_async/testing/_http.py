@@ -155,6 +155,11 @@ def error_response(state: FakeState, exc: ApiError) -> web.Response:
 # --- request parsing ---------------------------------------------------------------------------
 
 
+def api_path(path: str) -> str:
+    """``path`` as served: one without a leading "/" ("projects/5") is relative to "/api/v2/"."""
+    return path if path.startswith("/") else f"{API_PREFIX}/{path}"
+
+
 def query_params(request: web.BaseRequest) -> dict[str, str]:
     """Query string as a plain dict; a repeated parameter keeps its last value, as in PHP."""
     return dict(request.query.items())

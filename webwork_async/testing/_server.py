@@ -13,6 +13,7 @@ import hmac
 import logging
 import secrets
 import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final
 
@@ -21,10 +22,25 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from . import projects, workspaces
+from ._faults import (
+    FAULTS_KEY,
+    LIMITER_KEY,
+    SLOW_KEY,
+    Exchange,
+    FaultInjector,
+    FaultKind,
+    FaultRule,
+    RateLimiter,
+    SlowAnswers,
+    check_rate_limit,
+    deliver,
+    run_handler,
+)
 from ._http import (
     API_PREFIX,
     STATE_KEY,
     ApiError,
+    api_path,
     error_response,
     json_copy,
     parse_digits,
@@ -41,24 +57,32 @@ _START_TIMEOUT: Final = 30.0
 _SHUTDOWN_TIMEOUT: Final = 5.0
 
 
-# --- middleware --------------------------------------------------------------------------------
+# --- request pipeline ----------------------------------------------------------------------------
 
 
 @web.middleware
-async def _error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn every failure into the API's error envelope (ApiError, aiohttp 404/405, crashes)."""
+async def _pipeline_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer a request: record -> auth -> rate limit -> faults -> handler, then deliver.
+
+    Every failure becomes the API's error envelope (ApiError, aiohttp 404/405, crashes); the
+    answer then goes through :func:`deliver` (rate-limit headers, wire faults, outcome recorded).
+    """
     state = request.app[STATE_KEY]
+    exchange, read_error = await _record(request)
     try:
-        return await handler(request)
+        if read_error is not None:
+            raise read_error
+        response = await _answer(request, handler, exchange)
     except ApiError as exc:
-        return error_response(state, exc)
+        response = error_response(state, exc)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return error_response(state, _from_http_exception(request, exc))
+        response = error_response(state, _from_http_exception(request, exc))
     except Exception as exc:
         _LOG.exception("fake WebWork handler crashed on %s %s", request.method, request.path)
-        return error_response(state, ApiError(500, "Server Error", error=type(exc).__name__))
+        response = error_response(state, ApiError(500, "Server Error", error=type(exc).__name__))
+    return await deliver(request, response, exchange)
 
 
 def _from_http_exception(request: web.Request, exc: web.HTTPException) -> ApiError:
@@ -80,26 +104,34 @@ def _from_http_exception(request: web.Request, exc: web.HTTPException) -> ApiErr
     return ApiError(exc.status, exc.reason, error=None)
 
 
-@web.middleware
-async def _record_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Append a :class:`RecordedRequest` for every request, before auth, in arrival order."""
+async def _record(request: web.Request) -> tuple[Exchange, Exception | None]:
+    """Append a :class:`RecordedRequest` (before auth, in arrival order); return its exchange.
+
+    A body that cannot be read (e.g. 413) is recorded as empty and the error returned, to be
+    answered like any other.
+    """
     state = request.app[STATE_KEY]
     body = b""
+    read_error: Exception | None = None
     try:
         body = await request.read()
-    finally:  # record even when the body cannot be read (e.g. 413)
-        query = query_params(request)
-        with state.lock:
-            state.requests.append(
-                RecordedRequest(
-                    method=request.method,
-                    path=request.path,
-                    query=query,
-                    body=body,
-                    workspace_id=_recorded_workspace_id(query, body),
-                )
-            )
-    return await handler(request)
+    except Exception as exc:
+        read_error = exc
+    query = query_params(request)
+    match_info = request.match_info
+    route = None if match_info.http_exception is not None else match_info.route.resource
+    entry = RecordedRequest(
+        method=request.method,
+        path=request.path,
+        query=query,
+        body=body,
+        workspace_id=_recorded_workspace_id(query, body),
+        route=route.canonical if route is not None else None,
+    )
+    with state.lock:
+        state.requests.append(entry)
+        index = len(state.requests) - 1
+    return Exchange(entry, index), read_error
 
 
 def _recorded_workspace_id(query: dict[str, str], body: bytes) -> int | None:
@@ -119,15 +151,22 @@ def _recorded_workspace_id(query: dict[str, str], body: bytes) -> int | None:
     return None
 
 
-@web.middleware
-async def _auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Require ``Authorization: Bearer <token>`` on every route (401 "Unauthenticated.")."""
+async def _answer(request: web.Request, handler: Handler, exchange: Exchange) -> web.StreamResponse:
+    """Authenticate, apply the rate limit, then run the handler unless a fault answers instead."""
     if request.match_info.http_exception is not None:
         # No such route (404) or method (405): like Laravel, answer that before auth.
         return await handler(request)
+    token = _authenticate(request)
+    check_rate_limit(request, token, exchange)
+    return await run_handler(request, handler, exchange)
+
+
+def _authenticate(request: web.Request) -> str:
+    """Require ``Authorization: Bearer <token>`` (401 "Unauthenticated."); return the token."""
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
+    given = given.strip()
+    if scheme.lower() != "bearer" or not given:
         raise ApiError(
             401,
             "Unauthenticated.",
@@ -135,16 +174,14 @@ async def _auth_middleware(request: web.Request, handler: Handler) -> web.Stream
             headers={"WWW-Authenticate": "Bearer"},
         )
     expected = request.app[_TOKEN_KEY]
-    if not hmac.compare_digest(
-        given.strip().encode("utf-8", "surrogateescape"), expected.encode("utf-8")
-    ):
+    if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8")):
         raise ApiError(
             401,
             "Unauthenticated.",
             error="Invalid or expired token",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    return await handler(request)
+    return given
 
 
 # --- the fake ----------------------------------------------------------------------------------
@@ -156,7 +193,8 @@ class FakeWebWork:
     Build data with :meth:`add_workspace`, :meth:`add_project` or :meth:`seed`, serve it with
     :meth:`serve` (current event loop) or :meth:`serve_in_thread` (own loop and thread), point the
     client at :attr:`base_url` with :attr:`token`, then assert on :meth:`projects` and
-    :attr:`requests`. All state access is guarded by one ``threading.RLock``.
+    :attr:`requests`. :meth:`inject` and :meth:`enforce_rate_limit` make it misbehave like a real
+    network and server. All state access is guarded by one ``threading.RLock``.
     """
 
     def __init__(self, token: str | None = None) -> None:
@@ -164,6 +202,8 @@ class FakeWebWork:
         self.token: str = token if token is not None else secrets.token_urlsafe(32)
         self.base_url: str | None = None
         self._state = FakeState(clock=utcnow)
+        self._faults = FaultInjector(self._state.lock)
+        self._limiter = RateLimiter(self._state.lock)
         self._app: web.Application | None = None
 
     def __repr__(self) -> str:
@@ -247,30 +287,151 @@ class FakeWebWork:
         ``path`` is like "/api/v2/projects/5"; a path without a leading "/" ("projects/5") is
         taken relative to "/api/v2/".
         """
-        wanted_method = method.upper() if method is not None else None
-        wanted_path = path
-        if wanted_path is not None and not wanted_path.startswith("/"):
-            wanted_path = f"{API_PREFIX}/{wanted_path}"
+        return len(self._select(method, path))
+
+    def executed_count(self, method: str | None = None, path: str | None = None) -> int:
+        """Like :meth:`request_count`, counting only requests whose route handler ran.
+
+        Requests answered by auth, the rate limit, a 404/405 or a fault that skips the handler
+        (``rate_limit``, ``server_error``, ``in_band_failure``) are not counted.
+        """
+        return sum(1 for recorded in self._select(method, path) if recorded.executed)
+
+    def route_counts(self) -> dict[tuple[str, str], int]:
+        """Requests received per (method, route template), e.g. ("GET", "/api/v2/projects").
+
+        Parametrised routes count under their template ("/api/v2/projects/{project_id}");
+        requests for unknown paths or methods under their plain path.
+        """
         with self._state.lock:
-            return sum(
-                1
+            counts = Counter(
+                (recorded.method, recorded.route or recorded.path)
+                for recorded in self._state.requests
+            )
+        return dict(counts)
+
+    @property
+    def rate_limited_count(self) -> int:
+        """How many recorded requests :meth:`enforce_rate_limit` answered with 429.
+
+        Injected ``rate_limit`` faults are not included (their ``fault`` says so instead).
+        """
+        with self._state.lock:
+            return sum(1 for recorded in self._state.requests if recorded.rate_limited)
+
+    def _select(self, method: str | None, path: str | None) -> list[RecordedRequest]:
+        wanted_method = method.upper() if method is not None else None
+        wanted_path = api_path(path) if path is not None else None
+        with self._state.lock:
+            return [
+                recorded
                 for recorded in self._state.requests
                 if (wanted_method is None or recorded.method == wanted_method)
                 and (wanted_path is None or recorded.path == wanted_path)
-            )
+            ]
 
     def reset_requests(self) -> None:
         """Forget the recorded requests (for example after test setup)."""
         with self._state.lock:
             self._state.requests.clear()
 
+    # -- faults and rate limit ---------------------------------------------------------------
+
+    def inject(
+        self,
+        kind: FaultKind | str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        probability: float = 1.0,
+        times: int | None = None,
+        burst: int = 1,
+        status: int | None = None,
+        retry_after: float = 1.0,
+        delay: float = 2.0,
+        seed: int | None = None,
+    ) -> FaultRule:
+        """Make matching requests fail with a fault of ``kind``; return the new rule.
+
+        Kinds (a :class:`FaultKind` or its value); "runs" means the route handler runs first,
+        so writes happen although the client sees a failure:
+
+        - ``rate_limit``: 429 "Too Many Attempts." envelope, ``Retry-After: <retry_after>``.
+        - ``server_error``: ``status`` (500, 502, 503 (default) or 504) error envelope.
+        - ``in_band_failure``: 200 with ``{"success": false, "data": null, ...}``.
+        - ``reset_before_answer``: runs, then the connection closes before any answer byte.
+        - ``reset_mid_body``: runs; status line, headers with the full ``Content-Length`` and
+          half of the body are sent, then the connection closes.
+        - ``truncated_json``: runs; complete answer (its status) whose body is the JSON's first
+          half, with a matching ``Content-Length``.
+        - ``invalid_json``: runs; the answer's status with an HTML page (``text/html``).
+        - ``schema_mismatch``: runs; valid JSON whose ``data`` fits no schema: every object's
+          ``id`` becomes "x-<id>" and ``name``/``*_name`` an object; null data or an empty list
+          becomes "x-unexpected"/["x-unexpected"]. Answers without ``data`` pass unchanged.
+        - ``slow``: runs; the answer waits ``delay`` seconds (the connection is closed instead
+          if the server shuts down meanwhile).
+
+        ``method`` (None = any) and ``path`` (None = any; exact or a glob with ``*``, relative
+        to "/api/v2/" without a leading "/") select requests; rules are checked in the order
+        added and the first that fires wins. Only authenticated, admitted requests to API routes
+        are faulted. Whether a rule fires for the n-th identical request (same method, path,
+        query and body) depends only on (seed, rule position, request, n) compared with
+        ``probability``, so it is the same whatever the arrival order (n counts identical
+        requests reaching fault injection while any rule is set, since :meth:`clear_faults`).
+        ``burst=k`` also faults occurrences n+1..n+k-1 of a request the rule fired on; ``times``
+        caps how often the rule fires (a burst counts once), after which arrival order does
+        matter. ``seed`` overrides :attr:`fault_seed` for this rule. The rule's ``fired`` and
+        ``hits`` count firings and faulted requests; each recorded request tells its ``fault``.
+        """
+        return self._faults.add(
+            kind,
+            method=method,
+            path=path,
+            probability=probability,
+            times=times,
+            burst=burst,
+            status=status,
+            retry_after=retry_after,
+            delay=delay,
+            seed=seed,
+        )
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault and forget the identical-request counts."""
+        self._faults.clear()
+
+    @property
+    def fault_seed(self) -> int:
+        """Seed of the fault decisions of rules made without ``seed`` (default 0)."""
+        return self._faults.seed
+
+    @fault_seed.setter
+    def fault_seed(self, value: int) -> None:
+        self._faults.seed = value
+
+    def enforce_rate_limit(self, requests: int | None = 60, period: float = 60.0) -> None:
+        """Allow ``requests`` per sliding ``period`` seconds per token; ``None`` switches off.
+
+        Checked after auth on every API route. Beyond the limit the answer is 429 "Too Many
+        Attempts." with ``Retry-After`` (seconds until a request fits again, rounded up to
+        milliseconds) and ``X-RateLimit-Reset`` (unix time); rejected requests do not count.
+        Every answer carries ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining``. Calling it
+        again starts with empty windows.
+        """
+        self._limiter.configure(requests, period)
+
     # -- serving ------------------------------------------------------------------------------
 
     def make_app(self) -> web.Application:
         """Build a new aiohttp application serving this fake's state (usable with TestServer)."""
-        app = web.Application(middlewares=[_error_middleware, _record_middleware, _auth_middleware])
+        app = web.Application(middlewares=[_pipeline_middleware])
         app[STATE_KEY] = self._state
         app[_TOKEN_KEY] = self.token
+        app[FAULTS_KEY] = self._faults
+        app[LIMITER_KEY] = self._limiter
+        slow_answers = SlowAnswers()
+        app[SLOW_KEY] = slow_answers
+        app.on_shutdown.append(slow_answers.release)
         for group in _GROUPS:
             group.add_routes(app)
         return app

@@ -40,7 +40,14 @@ class RecordedRequest:
 
     ``query`` keeps the last value of repeated parameters (as PHP/Laravel does). ``workspace_id``
     is read from the query string or, failing that, from a JSON object body; ``None`` when neither
-    holds an integer.
+    holds an integer. ``route`` is the matched route template ("/api/v2/projects/{project_id}"),
+    ``None`` for an unknown path or method.
+
+    The request is recorded on arrival; once it is answered the entry is replaced by one that
+    also tells what happened: ``status`` sent (``None`` while in flight and when the connection
+    was dropped before a status line), the injected ``fault`` (a ``FaultKind`` value or
+    ``None``), whether the route handler ``executed`` and whether the rate limit of
+    ``FakeWebWork.enforce_rate_limit`` rejected it (``rate_limited``).
     """
 
     method: str
@@ -48,6 +55,11 @@ class RecordedRequest:
     query: dict[str, str]
     body: bytes
     workspace_id: int | None
+    route: str | None = None
+    status: int | None = None
+    fault: str | None = None
+    executed: bool = False
+    rate_limited: bool = False
 
 
 @dataclass
