@@ -18,6 +18,7 @@ from canned_server import ERROR_CLASS_BY_STATUS, Canned, CannedServer, envelope
 from webwork_async import (
     APIError,
     AsyncSession,
+    ConnectError,
     DecodeError,
     RateLimitError,
     TransportError,
@@ -99,10 +100,10 @@ def free_port() -> int:
         return port
 
 
-async def test_connection_refused_is_a_transport_error() -> None:
+async def test_connection_refused_is_a_connect_error() -> None:
     base_url = f"http://127.0.0.1:{free_port()}/api/v2/"
     async with AsyncSession(token="t", base_url=base_url, retry=None) as ww:
-        with pytest.raises(TransportError) as caught:
+        with pytest.raises(ConnectError) as caught:
             await ww.projects.list(workspace_id=1)
     assert caught.value.method == "GET"
     assert caught.value.url.startswith(base_url)

@@ -45,6 +45,9 @@ def test_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
         ({"connector_limit": -1}, "connector_limit"),
         ({"base_url": "not a url"}, "base_url"),
         ({"session": object()}, "session"),
+        ({"total_timeout": 0}, "total_timeout"),
+        ({"retry": 3}, "retry"),
+        ({"rate_limit": (60, 60)}, "rate_limit"),
     ],
 )
 def test_bad_options_are_refused_up_front(options: dict[str, Any], names: str) -> None:

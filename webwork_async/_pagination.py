@@ -69,8 +69,12 @@ class AsyncPaginator(Generic[T]):
                     yield item
 
     async def to_list(self) -> list[T]:
-        """Every item of every page, in order."""
-        return [item async for item in self]
+        """Every item of every page, in order (gathered a page at a time, not item by item)."""
+        items: list[T] = []
+        async with contextlib.aclosing(self.pages()) as pages:
+            async for page in pages:
+                items += page.items
+        return items
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Every page in order, starting at ``page`` (default 1)."""

@@ -1,0 +1,160 @@
+"""The rate limiter and the rate-limit headers, on a clock given by the test (no sleeping)."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from webwork_async import ConfigurationError, RateLimit
+from webwork_async._ratelimit import (
+    RateLimiter,
+    RateLimitHeaders,
+    read_rate_limit_headers,
+    shared_limiter,
+)
+
+EPOCH = 1_800_000_000.0
+
+
+def drain(limiter: RateLimiter, now: float) -> int:
+    """How many requests the limiter lets go at ``now``."""
+    sent = 0
+    while limiter.acquire(now) == 0.0:
+        sent += 1
+    return sent
+
+
+def send_times(limiter: RateLimiter, count: int) -> list[float]:
+    """When ``count`` requests would go, each waiting exactly as long as the limiter says."""
+    now, times = 0.0, []
+    while len(times) < count:
+        wait = limiter.acquire(now)
+        if wait:
+            now += wait
+        else:
+            times.append(now)
+    return times
+
+
+def test_a_burst_up_to_the_limit_goes_at_once_then_waits_for_the_window() -> None:
+    limiter = RateLimiter(RateLimit(requests=5, period=1.0))
+    assert drain(limiter, 0.0) == 5
+    assert limiter.acquire(0.5) == pytest.approx(0.52)  # the first slot returns after 1.02 s
+    assert drain(limiter, 1.02) == 5
+
+
+@pytest.mark.parametrize(("requests", "period"), [(60, 60.0), (5, 1.0), (3, 0.25)])
+def test_no_window_of_one_period_ever_holds_more_than_the_limit(
+    requests: int, period: float
+) -> None:
+    times = send_times(RateLimiter(RateLimit(requests=requests, period=period)), requests * 7)
+    for index in range(len(times) - requests):
+        assert times[index + requests] - times[index] >= period
+    # ... and the limit is used: seven windows' worth goes in a little over six periods
+    assert times[-1] <= 6 * period * 1.03
+
+
+def test_pacing_off_lets_everything_go() -> None:
+    limiter = RateLimiter(None)
+    assert limiter.capacity is None
+    assert drain_bounded(limiter, 10_000) == 10_000
+
+
+def drain_bounded(limiter: RateLimiter, most: int) -> int:
+    return sum(1 for _ in range(most) if limiter.acquire(0.0) == 0.0)
+
+
+def test_a_429_pauses_everyone_until_retry_after_then_paces_the_window() -> None:
+    limiter = RateLimiter(RateLimit(requests=10, period=1.0))
+    assert drain_bounded(limiter, 2) == 2
+    limiter.observe(RateLimitHeaders(retry_after=3.0), 0.1, rejected=True)
+    assert limiter.acquire(0.2) == pytest.approx(2.9)
+    assert limiter.acquire(3.0) == pytest.approx(0.1)
+    # After the pause its own 2 slots are free again; the 8 it did not know about (the service
+    # said its window was full) come back spread over the next period, not all at once.
+    assert drain(limiter, 3.1) == 2
+    assert drain(limiter, 3.25) == 1
+    assert drain(limiter, 4.1) == 7
+
+
+def test_a_429_without_headers_still_pauses_and_with_pacing_off_too() -> None:
+    for limiter in (RateLimiter(RateLimit(requests=3, period=1.0)), RateLimiter(None)):
+        limiter.observe(RateLimitHeaders(), 10.0, rejected=True)
+        assert limiter.acquire(10.0) > 0
+        assert limiter.acquire(20.0) == 0.0
+
+
+def test_remaining_holds_back_slots_the_service_says_are_used() -> None:
+    limiter = RateLimiter(RateLimit(requests=10, period=60.0))
+    assert limiter.acquire(0.0) == 0.0
+    limiter.observe(RateLimitHeaders(remaining=3, reset_after=20.0), 1.0, rejected=False)
+    assert drain(limiter, 1.0) == 3
+    assert drain(limiter, 21.0) == 0  # the margin is 2% of the period
+    assert drain(limiter, 22.3) == 6
+    # Remaining above what the client knows changes nothing.
+    limiter.observe(RateLimitHeaders(remaining=50), 23.0, rejected=False)
+    assert drain(limiter, 23.0) == 0
+
+
+def test_remaining_zero_with_pacing_off_pauses_until_reset() -> None:
+    limiter = RateLimiter(None)
+    limiter.observe(RateLimitHeaders(remaining=0, reset_after=5.0), 0.0, rejected=False)
+    assert limiter.acquire(1.0) == pytest.approx(4.0)
+    assert limiter.acquire(5.0) == 0.0
+
+
+def test_a_lower_announced_limit_is_adopted_a_higher_one_is_not() -> None:
+    limiter = RateLimiter(RateLimit(requests=60, period=60.0))
+    limiter.observe(RateLimitHeaders(limit=100), 0.0, rejected=False)
+    assert limiter.capacity == 60
+    limiter.observe(RateLimitHeaders(limit=30), 0.0, rejected=False)
+    assert limiter.capacity == 30
+    assert drain(limiter, 0.0) == 30
+
+
+def test_headers_are_read_leniently() -> None:
+    headers = {
+        "X-RateLimit-Limit": "60",
+        "X-RateLimit-Remaining": " 7 ",
+        "X-RateLimit-Reset": str(EPOCH + 12.5),
+        "Retry-After": "1.5",
+    }
+    assert read_rate_limit_headers(headers, now_epoch=EPOCH) == RateLimitHeaders(
+        limit=60, remaining=7, reset_after=12.5, retry_after=1.5
+    )
+    # A small reset is a delay, not a date; garbage is ignored, not fatal.
+    odd = {"X-RateLimit-Reset": "30", "X-RateLimit-Remaining": "many", "X-RateLimit-Limit": "-1"}
+    assert read_rate_limit_headers(odd, now_epoch=EPOCH) == RateLimitHeaders(reset_after=30.0)
+    past = {"X-RateLimit-Reset": str(EPOCH - 5)}
+    assert read_rate_limit_headers(past, now_epoch=EPOCH) == RateLimitHeaders(reset_after=0.0)
+    assert read_rate_limit_headers({"Content-Type": "x"}, now_epoch=EPOCH) is None
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"requests": 0}, "requests"),
+        ({"requests": 2.5}, "requests"),
+        ({"requests": True}, "requests"),
+        ({"period": 0}, "period"),
+        ({"period": float("inf")}, "period"),
+        ({"period": "60"}, "period"),
+    ],
+)
+def test_bad_rate_limit_is_a_configuration_error(options: dict[str, object], field: str) -> None:
+    with pytest.raises(ConfigurationError, match=field):
+        RateLimit(**options)  # type: ignore[arg-type]
+
+
+def test_one_limiter_per_token_and_base_url_at_the_strictest_rate() -> None:
+    first = shared_limiter("tok-a", "http://x/api/v2/", RateLimit(requests=60, period=60.0))
+    same = shared_limiter("tok-a", "http://x/api/v2/", RateLimit(requests=10, period=60.0))
+    assert same is first and first.capacity == 10
+    looser = shared_limiter("tok-a", "http://x/api/v2/", RateLimit(requests=100, period=60.0))
+    assert looser is first and first.capacity == 10
+    assert shared_limiter("tok-b", "http://x/api/v2/", None) is not first
+    assert shared_limiter("tok-a", "http://y/api/v2/", None) is not first
+    del first, same, looser
+    gc.collect()  # no session holds it any more: the next one starts afresh
+    assert shared_limiter("tok-a", "http://x/api/v2/", None).capacity is None
