@@ -53,24 +53,27 @@ async def fan_out(
         except Exception as exc:  # every failure is reported on its workspace, never dropped
             return WorkspaceResult(workspace_id, error=exc)
 
+    # Each task drops itself into `finished` when done: waiting costs O(1) per workspace, where
+    # asyncio.wait over the running set would re-register callbacks on every task each time.
+    finished: asyncio.Queue[asyncio.Task[WorkspaceResult[T]]] = asyncio.Queue()
     remaining = iter(workspace_ids)
     running: set[asyncio.Task[WorkspaceResult[T]]] = set()
 
-    def top_up() -> None:
-        while len(running) < in_flight:
-            workspace_id = next(remaining, None)
-            if workspace_id is None:
-                return
-            running.add(asyncio.ensure_future(run(workspace_id)))
+    def start_next() -> None:
+        workspace_id = next(remaining, None)
+        if workspace_id is not None:
+            task = asyncio.ensure_future(run(workspace_id))
+            task.add_done_callback(finished.put_nowait)
+            running.add(task)
 
     try:
-        top_up()
+        for _ in range(in_flight):
+            start_next()
         while running:
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            running.difference_update(done)
-            top_up()
-            for task in done:
-                yield task.result()
+            task = await finished.get()
+            running.discard(task)
+            start_next()
+            yield task.result()
     finally:
         for task in running:
             task.cancel()

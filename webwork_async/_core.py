@@ -15,8 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 import msgspec
@@ -306,9 +305,8 @@ class RequestCore:
             self._limiter.observe(info, time.monotonic(), rejected=False)
 
 
-@dataclass(frozen=True)
-class _Exchange:
-    """What stays the same across the attempts of one call."""
+class _Exchange(NamedTuple):
+    """What stays the same across the attempts of one call (a tuple: built once per call)."""
 
     method: str
     url: URL

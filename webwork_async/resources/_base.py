@@ -14,6 +14,19 @@ from webwork_async._pagination import AsyncPaginator, Page
 T = TypeVar("T")
 
 
+# ``list[item] | None`` per item type, built once: a fresh union on every page would be hashed
+# again for the decoder cache each time.
+_PAGE_TYPES: dict[type[Any], Any] = {}
+
+
+def _page_type(item_type: type[Any]) -> Any:
+    """The type of a page's ``data`` for items of ``item_type``."""
+    page_type = _PAGE_TYPES.get(item_type)
+    if page_type is None:
+        page_type = _PAGE_TYPES[item_type] = list[item_type] | None  # type: ignore[valid-type]
+    return page_type
+
+
 class Resource:
     """Base of the per-group resources (``ww.projects``, ``ww.workspaces`` ...)."""
 
@@ -53,7 +66,7 @@ class Resource:
 
         ``options`` apply to each page request.
         """
-        data_type = list[item_type] | None  # type: ignore[valid-type]
+        data_type = _page_type(item_type)
         settings = self._core.settings.apply(options)
 
         async def fetch(number: int | None, size: int | None) -> Page[T]:
