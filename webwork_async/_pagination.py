@@ -70,18 +70,29 @@ class AsyncPaginator(Generic[T]):
 
     async def to_list(self) -> list[T]:
         """Every item of every page, in order (gathered a page at a time, not item by item)."""
-        items: list[T] = []
-        async with contextlib.aclosing(self.pages()) as pages:
+        start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
+        first = await self._fetch(start, per_page)
+        if first.last_page is not None and first.last_page <= start:
+            return first.items  # one page: the common case of a bulk job, kept cheap
+        items = list(first.items)
+        async with contextlib.aclosing(self._following(first, start, per_page)) as pages:
             async for page in pages:
                 items += page.items
         return items
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Every page in order, starting at ``page`` (default 1)."""
-        start = self._page or 1
-        per_page = self._per_page or ITER_PER_PAGE
+        start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
         first = await self._fetch(start, per_page)
         yield first
+        async with contextlib.aclosing(self._following(first, start, per_page)) as pages:
+            async for page in pages:
+                yield page
+
+    async def _following(
+        self, first: Page[T], start: int, per_page: int
+    ) -> AsyncGenerator[Page[T], None]:
+        """The pages after ``first``, fetched up to ``prefetch`` ahead and yielded in order."""
         last = first.last_page
         if last is None:
             async for page in self._walk_until_empty(first, start, per_page):
