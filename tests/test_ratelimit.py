@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 
 from webwork_async import ConfigurationError, RateLimit
@@ -15,6 +13,13 @@ from webwork_async._ratelimit import (
 )
 
 EPOCH = 1_800_000_000.0
+
+
+def paced(rate: RateLimit) -> RateLimiter:
+    """A limiter with one session attached that asked for ``rate``."""
+    limiter = RateLimiter()
+    limiter.attach(rate)
+    return limiter
 
 
 def drain(limiter: RateLimiter, now: float) -> int:
@@ -38,7 +43,7 @@ def send_times(limiter: RateLimiter, count: int) -> list[float]:
 
 
 def test_a_burst_up_to_the_limit_goes_at_once_then_waits_for_the_window() -> None:
-    limiter = RateLimiter(RateLimit(requests=5, period=1.0))
+    limiter = paced(RateLimit(requests=5, period=1.0))
     assert drain(limiter, 0.0) == 5
     assert limiter.acquire(0.5) == pytest.approx(0.52)  # the first slot returns after 1.02 s
     assert drain(limiter, 1.02) == 5
@@ -48,7 +53,7 @@ def test_a_burst_up_to_the_limit_goes_at_once_then_waits_for_the_window() -> Non
 def test_no_window_of_one_period_ever_holds_more_than_the_limit(
     requests: int, period: float
 ) -> None:
-    times = send_times(RateLimiter(RateLimit(requests=requests, period=period)), requests * 7)
+    times = send_times(paced(RateLimit(requests=requests, period=period)), requests * 7)
     for index in range(len(times) - requests):
         assert times[index + requests] - times[index] >= period
     # ... and the limit is used: seven windows' worth goes in a little over six periods
@@ -56,7 +61,7 @@ def test_no_window_of_one_period_ever_holds_more_than_the_limit(
 
 
 def test_pacing_off_lets_everything_go() -> None:
-    limiter = RateLimiter(None)
+    limiter = RateLimiter()
     assert limiter.capacity is None
     assert drain_bounded(limiter, 10_000) == 10_000
 
@@ -66,7 +71,7 @@ def drain_bounded(limiter: RateLimiter, most: int) -> int:
 
 
 def test_a_429_pauses_everyone_until_retry_after_then_paces_the_window() -> None:
-    limiter = RateLimiter(RateLimit(requests=10, period=1.0))
+    limiter = paced(RateLimit(requests=10, period=1.0))
     assert drain_bounded(limiter, 2) == 2
     limiter.observe(RateLimitHeaders(retry_after=3.0), 0.1, rejected=True)
     assert limiter.acquire(0.2) == pytest.approx(2.9)
@@ -79,14 +84,14 @@ def test_a_429_pauses_everyone_until_retry_after_then_paces_the_window() -> None
 
 
 def test_a_429_without_headers_still_pauses_and_with_pacing_off_too() -> None:
-    for limiter in (RateLimiter(RateLimit(requests=3, period=1.0)), RateLimiter(None)):
+    for limiter in (paced(RateLimit(requests=3, period=1.0)), RateLimiter()):
         limiter.observe(RateLimitHeaders(), 10.0, rejected=True)
         assert limiter.acquire(10.0) > 0
         assert limiter.acquire(20.0) == 0.0
 
 
 def test_remaining_holds_back_slots_the_service_says_are_used() -> None:
-    limiter = RateLimiter(RateLimit(requests=10, period=60.0))
+    limiter = paced(RateLimit(requests=10, period=60.0))
     assert limiter.acquire(0.0) == 0.0
     limiter.observe(RateLimitHeaders(remaining=3, reset_after=20.0), 1.0, rejected=False)
     assert drain(limiter, 1.0) == 3
@@ -98,14 +103,14 @@ def test_remaining_holds_back_slots_the_service_says_are_used() -> None:
 
 
 def test_remaining_zero_with_pacing_off_pauses_until_reset() -> None:
-    limiter = RateLimiter(None)
+    limiter = RateLimiter()
     limiter.observe(RateLimitHeaders(remaining=0, reset_after=5.0), 0.0, rejected=False)
     assert limiter.acquire(1.0) == pytest.approx(4.0)
     assert limiter.acquire(5.0) == 0.0
 
 
 def test_a_lower_announced_limit_is_adopted_a_higher_one_is_not() -> None:
-    limiter = RateLimiter(RateLimit(requests=60, period=60.0))
+    limiter = paced(RateLimit(requests=60, period=60.0))
     limiter.observe(RateLimitHeaders(limit=100), 0.0, rejected=False)
     assert limiter.capacity == 60
     limiter.observe(RateLimitHeaders(limit=30), 0.0, rejected=False)
@@ -147,14 +152,34 @@ def test_bad_rate_limit_is_a_configuration_error(options: dict[str, object], fie
         RateLimit(**options)  # type: ignore[arg-type]
 
 
-def test_one_limiter_per_token_and_base_url_at_the_strictest_rate() -> None:
-    first = shared_limiter("tok-a", "http://x/api/v2/", RateLimit(requests=60, period=60.0))
-    same = shared_limiter("tok-a", "http://x/api/v2/", RateLimit(requests=10, period=60.0))
-    assert same is first and first.capacity == 10
-    looser = shared_limiter("tok-a", "http://x/api/v2/", RateLimit(requests=100, period=60.0))
-    assert looser is first and first.capacity == 10
-    assert shared_limiter("tok-b", "http://x/api/v2/", None) is not first
-    assert shared_limiter("tok-a", "http://y/api/v2/", None) is not first
-    del first, same, looser
-    gc.collect()  # no session holds it any more: the next one starts afresh
-    assert shared_limiter("tok-a", "http://x/api/v2/", None).capacity is None
+def test_open_sessions_of_a_token_share_one_limiter_at_the_strictest_rate() -> None:
+    limiter = shared_limiter("tok-a", "http://x/api/v2/")
+    assert shared_limiter("tok-a", "http://x/api/v2/") is limiter
+    assert shared_limiter("tok-b", "http://x/api/v2/") is not limiter
+    assert shared_limiter("tok-a", "http://y/api/v2/") is not limiter
+    loose, strict = RateLimit(requests=60, period=60.0), RateLimit(requests=10, period=60.0)
+    limiter.attach(loose)
+    limiter.attach(None)  # a session with pacing off does not loosen the others
+    assert limiter.capacity == 60
+    limiter.attach(strict)
+    assert limiter.capacity == 10
+    limiter.detach(strict)  # once the strict session closes, the others pace at their own rate
+    assert limiter.capacity == 60
+    limiter.detach(loose)
+    assert limiter.capacity is None
+    limiter.detach(None)
+
+
+def test_a_pause_outlives_the_session_that_met_the_429() -> None:
+    limiter = shared_limiter("tok-c", "http://x/api/v2/")
+    limiter.attach(None)
+    limiter.observe(RateLimitHeaders(retry_after=30.0), 0.0, rejected=True)
+    limiter.detach(None)
+    assert shared_limiter("tok-c", "http://x/api/v2/").acquire(1.0) == pytest.approx(29.0)
+
+
+def test_an_announced_limit_stays_below_every_attached_rate() -> None:
+    limiter = paced(RateLimit(requests=60, period=60.0))
+    limiter.observe(RateLimitHeaders(limit=20), 0.0, rejected=False)
+    limiter.attach(RateLimit(requests=40, period=60.0))
+    assert limiter.capacity == 20

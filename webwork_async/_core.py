@@ -24,7 +24,12 @@ from yarl import URL
 from webwork_async._constants import LOGGER_NAME
 from webwork_async._options import CallSettings, attempt_timeout
 from webwork_async._protocol import decode_answer, encode_query, transport_error
-from webwork_async._ratelimit import RateLimiter, RateLimitHeaders, read_rate_limit_headers
+from webwork_async._ratelimit import (
+    RateLimit,
+    RateLimiter,
+    RateLimitHeaders,
+    read_rate_limit_headers,
+)
 from webwork_async._retry import RetryPolicy, is_retryable, retry_delay
 from webwork_async.errors import (
     APIError,
@@ -62,6 +67,7 @@ class RequestCore:
         settings: CallSettings,
         retry: RetryPolicy,
         limiter: RateLimiter,
+        rate_limit: RateLimit | None,
         max_concurrency: int,
         connector_limit: int,
         connector_limit_per_host: int,
@@ -75,6 +81,7 @@ class RequestCore:
         self.settings = settings
         self._retry = retry
         self._limiter = limiter
+        self._rate_limit = rate_limit
         self._max_concurrency = max_concurrency
         self._connector_limit = connector_limit
         self._connector_limit_per_host = connector_limit_per_host
@@ -118,12 +125,15 @@ class RequestCore:
                 raise_for_status=False,
             )
         self._semaphore = asyncio.Semaphore(self._max_concurrency)
+        self._limiter.attach(self._rate_limit)
         self._state = _State.OPEN
 
     async def close(self) -> None:
         """Close what this core owns. Safe to call twice; completes even when cancelled."""
         if self._state is _State.CLOSED:
             return
+        if self._state is _State.OPEN:
+            self._limiter.detach(self._rate_limit)
         self._state = _State.CLOSED
         http, self._http = self._http, None
         if http is None or http is self._caller_session:

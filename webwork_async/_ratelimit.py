@@ -113,38 +113,50 @@ def read_rate_limit_headers(
 class RateLimiter:
     """A sliding window of sends for one token; thread-safe, clock passed in by the caller.
 
-    ``rate=None`` paces nothing, but 429 pauses and ``Remaining: 0`` still hold requests back.
+    Each open session attaches the rate it asked for and detaches it when it closes; the window
+    paces at the strictest rate attached. With none (or only ``None``) attached nothing is paced,
+    but 429 pauses and ``Remaining: 0`` still hold requests back.
     """
 
-    def __init__(self, rate: RateLimit | None) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._attached: list[RateLimit | None] = []
+        self._announced: int | None = None  # a lower X-RateLimit-Limit the service sent
         self._capacity: int | None = None
         self._period = 0.0
         self._margin = 0.0
         # When each slot used in the current window comes back (a min-heap).
         self._returns: list[float] = []
         self._paused_until = 0.0
-        if rate is not None:
-            self._set_rate(rate)
-
-    def _set_rate(self, rate: RateLimit) -> None:
-        self._capacity = rate.requests
-        self._period = float(rate.period)
-        self._margin = self._period * defaults.RATE_LIMIT_MARGIN
 
     @property
     def capacity(self) -> int | None:
         """Requests allowed per window, None when pacing is off."""
         return self._capacity
 
-    def tighten(self, rate: RateLimit | None) -> None:
-        """Adopt ``rate`` if it is stricter than the current one (sessions sharing a token)."""
-        if rate is None:
-            return
+    def attach(self, rate: RateLimit | None) -> None:
+        """A session that asked for ``rate`` starts using this limiter."""
         with self._lock:
-            current = self._capacity
-            if current is None or rate.requests / rate.period < current / self._period:
-                self._set_rate(rate)
+            self._attached.append(rate)
+            self._pace_at_strictest()
+
+    def detach(self, rate: RateLimit | None) -> None:
+        """A session that attached ``rate`` is done with this limiter."""
+        with self._lock:
+            self._attached.remove(rate)
+            self._pace_at_strictest()
+
+    def _pace_at_strictest(self) -> None:
+        paced = [rate for rate in self._attached if rate is not None]
+        if not paced:
+            self._capacity = None
+            return
+        strictest = min(paced, key=lambda rate: rate.requests / rate.period)
+        self._capacity = strictest.requests
+        if self._announced is not None:
+            self._capacity = min(self._capacity, self._announced)
+        self._period = float(strictest.period)
+        self._margin = self._period * defaults.RATE_LIMIT_MARGIN
 
     def acquire(self, now: float) -> float:
         """Take a slot and return 0.0, or return how many seconds to wait before asking again."""
@@ -165,7 +177,7 @@ class RateLimiter:
         """Adapt to an answer's headers; ``rejected`` is True for a 429 (headers or not)."""
         with self._lock:
             if self._capacity is not None and info.limit and info.limit < self._capacity:
-                self._capacity = info.limit
+                self._announced = self._capacity = info.limit
             if rejected:
                 wait = info.retry_after if info.retry_after is not None else info.reset_after
                 self._pause(now, defaults.RETRY_BACKOFF if wait is None else wait)
@@ -210,18 +222,14 @@ _shared: weakref.WeakValueDictionary[str, RateLimiter] = weakref.WeakValueDictio
 _shared_lock = threading.Lock()
 
 
-def shared_limiter(token: str, base_url: str, rate: RateLimit | None) -> RateLimiter:
+def shared_limiter(token: str, base_url: str) -> RateLimiter:
     """The limiter for ``token`` at ``base_url``, shared with every other live session using it.
 
-    The key is a hash, so the token itself is not kept here. A shared limiter paces at the
-    strictest rate any of its sessions asked for.
+    The key is a hash, so the token itself is not kept here.
     """
     key = hashlib.sha256(f"{base_url}\0{token}".encode()).hexdigest()
     with _shared_lock:
         limiter = _shared.get(key)
         if limiter is None:
-            limiter = RateLimiter(rate)
-            _shared[key] = limiter
-        else:
-            limiter.tighten(rate)
+            limiter = _shared[key] = RateLimiter()
         return limiter

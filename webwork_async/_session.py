@@ -141,7 +141,8 @@ class AsyncSession:
                 max_retries=retry.max_retries,
             ),
             retry=retry,
-            limiter=shared_limiter(token, base_url, rate_limit),
+            limiter=shared_limiter(token, base_url),
+            rate_limit=rate_limit,
             max_concurrency=_count("max_concurrency", max_concurrency, minimum=1),
             connector_limit=_count("connector_limit", connector_limit, minimum=0),
             connector_limit_per_host=_count(
