@@ -183,7 +183,11 @@ def bulk(server: Server, sizes: Sizes, problems: list[str]) -> dict[str, list[di
 
 
 def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, float]]:
-    """Medians per variant, and the time ratio to webwork-async."""
+    """Medians per variant, and the time ratio to webwork-async.
+
+    ``ratio`` divides the medians; ``paired_ratio`` is the median of the ratios within each
+    round, which cancels the drift of a shared machine between rounds.
+    """
     summary = {
         name: {
             "seconds": statistics.median(r["seconds"] for r in reports),
@@ -197,9 +201,13 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, floa
         for name, reports in runs.items()
     }
     reference = summary[REFERENCE]["seconds"]
-    for values in summary.values():
+    for name, values in summary.items():
         values["requests_per_second"] = values["requests"] / values["seconds"]
         values["ratio"] = values["seconds"] / reference
+        values["paired_ratio"] = statistics.median(
+            report["seconds"] / ours["seconds"]
+            for report, ours in zip(runs[name], runs[REFERENCE], strict=True)
+        )
     return summary
 
 
@@ -212,16 +220,18 @@ def print_bulk(sizes: Sizes, summary: dict[str, dict[str, float]]) -> None:
     )
     print(
         f"{'variant':20} {'median s':>9} {'requests/s':>11} {'RSS before MB':>14} "
-        f"{'peak RSS MB':>12} {'time / webwork-async':>21} {'server CPU':>11}"
+        f"{'peak RSS MB':>12} {'time / webwork-async':>21} {'per round':>10} {'server CPU':>11}"
     )
     for name, row in summary.items():
         print(
             f"{name:20} {row['seconds']:9.3f} {row['requests_per_second']:11,.0f} "
             f"{row['rss_before_mb']:14.1f} {row['rss_peak_mb']:12.1f} {row['ratio']:21.2f} "
-            f"{row['server_cpu_share']:11.0%}"
+            f"{row['paired_ratio']:10.2f} {row['server_cpu_share']:11.0%}"
         )
     print(
-        f"webwork-async takes {1 / summary[FLOOR]['ratio']:.2f}x the floor's time; "
+        f"webwork-async takes {1 / summary[FLOOR]['paired_ratio']:.2f}x the floor's time "
+        f"(median of the per-round ratios; {1 / summary[FLOOR]['ratio']:.2f}x from the medians)\n"
+        "per round = median over rounds of (variant's time / webwork-async's time in that round)\n"
         "server CPU = the loopback server's CPU time as a share of the job's wall time"
     )
 
@@ -304,12 +314,12 @@ def targets(
     summary: dict[str, dict[str, float]], limited: dict[str, Any], stream: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Each target of issue 4, what was measured, and whether it is met."""
-    floor_ratio = 1 / summary[FLOOR]["ratio"]
+    floor_ratio = 1 / summary[FLOOR]["paired_ratio"]
     rejected = limited["statuses"].get("429", 0)
     rows = [
         (
-            f"webwork-async <= {MAX_FLOOR_RATIO}x the floor's time",
-            f"{floor_ratio:.2f}x",
+            f"webwork-async <= {MAX_FLOOR_RATIO}x the floor's time (per round)",
+            f"{floor_ratio:.2f}x ({1 / summary[FLOOR]['ratio']:.2f}x from the medians)",
             floor_ratio <= MAX_FLOOR_RATIO,
         ),
         (
