@@ -77,7 +77,11 @@ class RequestCore:
     ) -> None:
         self.base_url = base_url
         self._headers = headers
-        self._json_headers = {**headers, "Content-Type": "application/json"}
+        # Per-request headers: everything for a caller's session; for our own session the common
+        # headers are set once on it (merging them into every request costs more than the rest
+        # of our per-request work), and only a body's Content-Type is added per request.
+        self._plain_headers: dict[str, str] | None = None
+        self._json_headers = {"Content-Type": "application/json"}
         self.settings = settings
         self._retry = retry
         self._limiter = limiter
@@ -112,6 +116,8 @@ class RequestCore:
             if self._caller_session.closed:
                 raise SessionStateError("the aiohttp.ClientSession passed as session= is closed")
             self._http = self._caller_session
+            self._plain_headers = self._headers
+            self._json_headers = {**self._headers, **self._json_headers}
         else:
             connector = aiohttp.TCPConnector(
                 limit=self._connector_limit,
@@ -120,6 +126,7 @@ class RequestCore:
             )
             self._http = aiohttp.ClientSession(
                 connector=connector,
+                headers=self._headers,
                 timeout=self.settings.timeout,
                 trace_configs=self._trace_configs,
                 raise_for_status=False,
@@ -176,7 +183,7 @@ class RequestCore:
         if params:
             url = url.with_query(encode_query(params))
         payload = None if body is None else _encoder.encode(body)
-        headers = self._headers if payload is None else self._json_headers
+        headers = self._plain_headers if payload is None else self._json_headers
         exchange = _Exchange(method, url, payload, headers, data_type, settings)
         deadline_at = time.monotonic() + settings.total_timeout
         attempt = 1
@@ -321,7 +328,7 @@ class _Exchange(NamedTuple):
     method: str
     url: URL
     payload: bytes | None
-    headers: dict[str, str]
+    headers: dict[str, str] | None
     data_type: Any
     settings: CallSettings
 
