@@ -203,3 +203,22 @@ async def test_retries_are_logged_with_attempt_error_and_wait(
     ]
     assert messages[1].startswith(f"response GET {path} status=503 attempt=1 ")
     assert messages[4].startswith(f"response GET {path} status=200 attempt=2 ")
+
+
+async def test_time_queued_for_the_rate_limiter_does_not_eat_the_timeout(
+    canned: CannedServer,
+) -> None:
+    canned.answer["/api/v2/projects/7"] = Canned(body=envelope(PROJECT), delay=0.1)
+    async with AsyncSession(
+        token="t",
+        base_url=canned.base_url,
+        timeout=0.3,
+        retry=None,
+        rate_limit=RateLimit(requests=1, period=0.4),
+    ) as ww:
+        started = time.monotonic()
+        projects = await asyncio.gather(*(ww.projects.get(7, workspace_id=1) for _ in range(3)))
+        elapsed = time.monotonic() - started
+    # The third call waited about 0.8 s for the limiter, far beyond its 0.3 s timeout.
+    assert [p.id for p in projects] == [7, 7, 7]
+    assert elapsed >= 0.8
