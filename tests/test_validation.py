@@ -78,3 +78,12 @@ def test_non_negative_number(bad: object) -> None:
         check.non_negative_number("budget", bad)
     assert check.non_negative_number("budget", 0) == 0
     assert check.non_negative_number("budget", 12.5) == 12.5
+
+
+def test_count_and_seconds_predicates_refuse_bools_and_non_finite_numbers() -> None:
+    assert check.is_count(3, 1) and check.is_count(0, 0)
+    assert not any(check.is_count(v, 0) for v in (True, -1, 1.0, "2", None))
+    assert check.is_seconds(0.5) and check.is_seconds(2)
+    assert check.is_seconds(0, zero_allowed=True) and not check.is_seconds(0)
+    bad = (True, -0.1, float("nan"), float("inf"), "1", None)
+    assert not any(check.is_seconds(v, zero_allowed=True) for v in bad)

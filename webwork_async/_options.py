@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TypedDict
 
 import aiohttp
 
+from webwork_async._validation import is_count, is_seconds
 from webwork_async.errors import InvalidArgumentError
 
 __all__ = ["CallOptions", "CallSettings", "attempt_timeout"]
@@ -50,7 +50,7 @@ class CallSettings:
             elif name == "total_timeout":
                 total_timeout = _seconds(name, value)
             elif name == "max_retries":
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                if not is_count(value, 0):
                     raise InvalidArgumentError(name, f"must be an int >= 0, got {value!r}")
                 max_retries = value
             else:
@@ -61,12 +61,7 @@ class CallSettings:
 
 
 def _seconds(name: str, value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
+    if not is_seconds(value):
         raise InvalidArgumentError(name, f"must be a number of seconds > 0, got {value!r}")
     return float(value)
 

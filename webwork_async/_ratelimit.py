@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from webwork_async import _constants as defaults
 from webwork_async._protocol import parse_retry_after
+from webwork_async._validation import is_count, is_seconds
 from webwork_async.errors import ConfigurationError
 
 __all__ = ["RateLimit", "RateLimitHeaders", "RateLimiter", "read_rate_limit_headers"]
@@ -37,18 +38,9 @@ class RateLimit:
     period: float = defaults.RATE_LIMIT_PERIOD
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.requests, bool)
-            or not isinstance(self.requests, int)
-            or (self.requests < 1)
-        ):
+        if not is_count(self.requests, 1):
             raise ConfigurationError(f"requests must be an int >= 1, got {self.requests!r}")
-        if (
-            isinstance(self.period, bool)
-            or not isinstance(self.period, (int, float))
-            or not math.isfinite(self.period)
-            or self.period <= 0
-        ):
+        if not is_seconds(self.period):
             raise ConfigurationError(f"period must be a number of seconds > 0, got {self.period!r}")
 
 
@@ -67,27 +59,26 @@ class RateLimitHeaders:
     retry_after: float | None = None
 
 
-def _whole_number(value: str | None) -> int | None:
+def _header_number(value: str | None) -> float | None:
+    """A header's value as a finite number >= 0, or None when absent or unreadable."""
     if value is None:
         return None
     try:
         number = float(value.strip())
     except ValueError:
         return None
-    return int(number) if math.isfinite(number) and number >= 0 else None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _whole_number(value: str | None) -> int | None:
+    number = _header_number(value)
+    return None if number is None else int(number)
 
 
 def _reset_after(value: str | None, now_epoch: float) -> float | None:
     """``X-RateLimit-Reset`` as seconds from now: epoch seconds when large, else a delay."""
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    if not math.isfinite(number) or number < 0:
-        return None
-    if number >= defaults.RATE_LIMIT_RESET_EPOCH_THRESHOLD:
+    number = _header_number(value)
+    if number is not None and number >= defaults.RATE_LIMIT_RESET_EPOCH_THRESHOLD:
         return max(0.0, number - now_epoch)
     return number
 

@@ -8,12 +8,12 @@ only when it certainly did not act: no connection was made, or the service refus
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import backoff
 
 from webwork_async import _constants as defaults
+from webwork_async._validation import is_count, is_seconds
 from webwork_async.errors import (
     APIError,
     ConfigurationError,
@@ -25,17 +25,6 @@ from webwork_async.errors import (
 )
 
 __all__ = ["RetryPolicy", "backoff_delay", "is_retryable", "retry_delay"]
-
-
-def _finite(name: str, value: object, *, minimum: float) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < minimum
-    ):
-        raise ConfigurationError(f"{name} must be a finite number >= {minimum}, got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -56,15 +45,12 @@ class RetryPolicy:
     jitter: float = defaults.RETRY_JITTER
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.max_retries, bool)
-            or not isinstance(self.max_retries, int)
-            or self.max_retries < 0
-        ):
+        if not is_count(self.max_retries, 0):
             raise ConfigurationError(f"max_retries must be an int >= 0, got {self.max_retries!r}")
-        _finite("backoff", self.backoff, minimum=0.0)
-        _finite("backoff_max", self.backoff_max, minimum=0.0)
-        _finite("jitter", self.jitter, minimum=0.0)
+        for name in ("backoff", "backoff_max", "jitter"):
+            value = getattr(self, name)
+            if not is_seconds(value, zero_allowed=True):
+                raise ConfigurationError(f"{name} must be a finite number >= 0, got {value!r}")
 
 
 def is_retryable(method: str, error: WebWorkError) -> bool:

@@ -14,6 +14,7 @@ from webwork_async._options import CallSettings
 from webwork_async._protocol import build_headers, check_token, normalize_base_url
 from webwork_async._ratelimit import RateLimit, shared_limiter
 from webwork_async._retry import RetryPolicy
+from webwork_async._validation import is_count, is_seconds
 from webwork_async._version import __version__
 from webwork_async.errors import ConfigurationError
 from webwork_async.resources.projects import ProjectsResource
@@ -28,7 +29,7 @@ _DEFAULT_RATE_LIMIT = RateLimit()
 def _client_timeout(timeout: float | aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
     if isinstance(timeout, aiohttp.ClientTimeout):
         return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+    if not is_seconds(timeout):
         raise ConfigurationError(f"timeout must be a number of seconds > 0, got {timeout!r}")
     return aiohttp.ClientTimeout(
         total=float(timeout), connect=min(float(timeout), defaults.DEFAULT_CONNECT_TIMEOUT)
@@ -36,13 +37,13 @@ def _client_timeout(timeout: float | aiohttp.ClientTimeout) -> aiohttp.ClientTim
 
 
 def _total_timeout(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if not is_seconds(value):
         raise ConfigurationError(f"total_timeout must be a number of seconds > 0, got {value!r}")
     return float(value)
 
 
 def _count(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_count(value, minimum):
         raise ConfigurationError(f"{name} must be an int >= {minimum}, got {value!r}")
     return value
 

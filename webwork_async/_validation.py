@@ -1,16 +1,32 @@
 """Argument checks run before any request is sent.
 
 Each check raises :class:`~webwork_async.errors.InvalidArgumentError` naming the argument, so a
-mistake costs no request (and no rate-limit token) and the message points straight at it.
+mistake costs no request (and no rate-limit token) and the message points straight at it. The
+predicates :func:`is_count` and :func:`is_seconds` are shared with the configuration checks,
+which raise :class:`~webwork_async.errors.ConfigurationError` instead.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable
+from typing import TypeGuard
 
 from webwork_async._constants import MAX_PER_PAGE, MIN_PER_PAGE
 from webwork_async.errors import InvalidArgumentError
+
+
+def is_count(value: object, minimum: int) -> TypeGuard[int]:
+    """An ``int`` (not a ``bool``) of at least ``minimum``."""
+    return not isinstance(value, bool) and isinstance(value, int) and value >= minimum
+
+
+def is_seconds(value: object, *, zero_allowed: bool = False) -> TypeGuard[float]:
+    """A finite real number (not a ``bool``) above zero, or at least zero if ``zero_allowed``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return False
+    return value >= 0 if zero_allowed else value > 0
 
 
 def positive_id(argument: str, value: object) -> int:
