@@ -78,8 +78,8 @@ class RequestCore:
         self.base_url = base_url
         self._headers = headers
         # Per-request headers: everything for a caller's session; for our own session the common
-        # headers are set once on it (merging them into every request costs more than the rest
-        # of our per-request work), and only a body's Content-Type is added per request.
+        # headers are set once on it, so aiohttp need not merge them into every request, and only
+        # a body's Content-Type is added per request.
         self._plain_headers: dict[str, str] | None = None
         self._json_headers = {"Content-Type": "application/json"}
         self.settings = settings

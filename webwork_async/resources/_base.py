@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from webwork_async import _validation as check
 from webwork_async._bulk import WorkspaceResult, fan_out
 from webwork_async._core import RequestCore
-from webwork_async._options import CallOptions
+from webwork_async._options import CallOptions, CallSettings
 from webwork_async._pagination import AsyncPaginator, Page
 
 T = TypeVar("T")
@@ -66,8 +66,27 @@ class Resource:
 
         ``options`` apply to each page request.
         """
+        return self._paginator(
+            path,
+            item_type,
+            params,
+            self._core.settings.apply(options),
+            page=check.page_number(page),
+            per_page=check.page_size(per_page),
+        )
+
+    def _paginator(
+        self,
+        path: str,
+        item_type: type[T],
+        params: Mapping[str, object],
+        settings: CallSettings,
+        *,
+        page: int | None,
+        per_page: int | None,
+    ) -> AsyncPaginator[T]:
+        """A paginator from arguments already checked."""
         data_type = _page_type(item_type)
-        settings = self._core.settings.apply(options)
 
         async def fetch(number: int | None, size: int | None) -> Page[T]:
             query = {**params, "page": number, "per_page": size}
@@ -77,10 +96,7 @@ class Resource:
             return Page(items=envelope.data or [], pagination=envelope.page_info)
 
         return AsyncPaginator(
-            fetch,
-            page=check.page_number(page),
-            per_page=check.page_size(per_page),
-            prefetch=self._core.max_concurrency,
+            fetch, page=page, per_page=per_page, prefetch=self._core.max_concurrency
         )
 
     def _fan_out(
@@ -93,13 +109,17 @@ class Resource:
         *,
         per_page: object = None,
     ) -> AsyncGenerator[WorkspaceResult[T], None]:
-        """Every item of ``GET path`` for each workspace, one result per distinct workspace id."""
+        """Every item of ``GET path`` for each workspace, one result per distinct workspace id.
+
+        Everything is checked once, before any request; each workspace reuses the result.
+        """
         ids = check.positive_ids("workspace_ids", workspace_ids)
         size = check.page_size(per_page)
-        self._core.settings.apply(options)  # a bad option fails here, not once per workspace
+        settings = self._core.settings.apply(options)
 
         async def fetch_all(workspace_id: int) -> list[T]:
             query = {**params, "workspace_id": workspace_id}
-            return await self._paginate(path, item_type, query, options, per_page=size).to_list()
+            paginator = self._paginator(path, item_type, query, settings, page=None, per_page=size)
+            return await paginator.to_list()
 
         return fan_out(ids, fetch_all, in_flight=self._core.max_concurrency)
