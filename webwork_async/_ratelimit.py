@@ -156,13 +156,18 @@ class RateLimiter:
                 return self._paused_until - now
             if self._capacity is None:
                 return 0.0
-            returns = self._returns
-            while returns and returns[0] <= now:
-                heapq.heappop(returns)
+            returns = self._in_use(now)
             if len(returns) < self._capacity:
                 heapq.heappush(returns, now + self._period + self._margin)
                 return 0.0
             return returns[0] - now
+
+    def _in_use(self, now: float) -> list[float]:
+        """The return times of the slots still in use at ``now`` (expired ones dropped)."""
+        returns = self._returns
+        while returns and returns[0] <= now:
+            heapq.heappop(returns)
+        return returns
 
     def observe(self, info: RateLimitHeaders, now: float, *, rejected: bool) -> None:
         """Adapt to an answer's headers; ``rejected`` is True for a 429 (headers or not)."""
@@ -186,9 +191,7 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, until)
         if self._capacity is None:
             return
-        returns = self._returns
-        while returns and returns[0] <= now:
-            heapq.heappop(returns)
+        returns = self._in_use(now)
         unknown = self._capacity - len(returns)
         for index in range(unknown):
             heapq.heappush(returns, until + self._period * (index + 1) / unknown)
@@ -199,9 +202,7 @@ class RateLimiter:
             if remaining == 0 and reset_after is not None:
                 self._paused_until = max(self._paused_until, now + reset_after)
             return
-        returns = self._returns
-        while returns and returns[0] <= now:
-            heapq.heappop(returns)
+        returns = self._in_use(now)
         surplus = self._capacity - len(returns) - remaining
         back = now + (reset_after if reset_after is not None else self._period) + self._margin
         for _ in range(max(0, surplus)):
