@@ -200,12 +200,16 @@ async def test_no_write_is_carried_out_twice_under_fault(
         assert failures >= 10  # about half the writes were faulted
 
 
+# The short window makes the limiter's 2% margin 2 ms, far less than the arrival jitter of a
+# threaded server on a loaded machine: the promise must hold from how slots are counted, not
+# from the margin.
+@pytest.mark.parametrize(("requests", "period"), [(300, 1.0), (25, 0.1)])
 async def test_bulk_read_under_the_enforced_limit_gets_no_429(
-    bulk_fake: tuple[FakeWebWork, dict[int, list[int]]],
+    bulk_fake: tuple[FakeWebWork, dict[int, list[int]]], requests: int, period: float
 ) -> None:
     fake, expected = bulk_fake
-    fake.enforce_rate_limit(300, 1.0)
-    async with session(fake, rate_limit=RateLimit(requests=300, period=1.0)) as ww:
+    fake.enforce_rate_limit(requests, period)
+    async with session(fake, rate_limit=RateLimit(requests=requests, period=period)) as ww:
         by_id = await fetch_all(ww, list(expected))
     assert check_complete_or_reported(by_id, expected) == []
     assert fake.rate_limited_count == 0

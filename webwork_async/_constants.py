@@ -34,9 +34,10 @@ RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 # Rate limit (docs: "60 requests per minute per authenticated user"). The client keeps at most
-# RATE_LIMIT_REQUESTS requests in any window of RATE_LIMIT_PERIOD seconds per token, and lets a
-# used slot come back a little late (RATE_LIMIT_MARGIN of the period) so that requests arriving at
-# the server slightly out of step with their sending never exceed its window.
+# RATE_LIMIT_REQUESTS requests in any window of RATE_LIMIT_PERIOD seconds per token. A slot comes
+# back one period after its request's answer (the latest moment the service can have counted it),
+# plus RATE_LIMIT_MARGIN of the period for a service whose clock runs a little fast or counts in
+# coarse ticks; network delays need no margin (see webwork_async._ratelimit).
 RATE_LIMIT_REQUESTS: Final = 60
 RATE_LIMIT_PERIOD: Final = 60.0
 RATE_LIMIT_MARGIN: Final = 0.02

@@ -233,31 +233,39 @@ class RequestCore:
         await self._enter(semaphore, exchange, deadline_at)
         try:
             await self._pace(exchange, deadline_at, debug)
-            timeout = exchange.settings.timeout
-            remaining = deadline_at - time.monotonic()
-            if timeout.total is None or timeout.total > remaining:
-                timeout = attempt_timeout(timeout, max(remaining, 0.001))
-            started = time.monotonic()
-            if debug:
-                logger.debug("request %s %s attempt=%d", method, url.path_qs, attempt)
             try:
-                async with http.request(
-                    method, url, data=exchange.payload, headers=exchange.headers, timeout=timeout
-                ) as response:
-                    raw = await response.read()
-                    status = response.status
-                    response_headers = response.headers
-            except (asyncio.TimeoutError, builtins.TimeoutError, aiohttp.ClientError) as exc:
-                raise transport_error(
-                    exc, method=method, url=str(url), timeout=timeout.total
-                ) from exc
-            except RuntimeError as exc:
-                if not http.closed:
-                    raise
-                # aiohttp's answer to a request racing the session's close.
-                raise SessionStateError(
-                    "the AsyncSession closed while this request was in flight"
-                ) from exc
+                timeout = exchange.settings.timeout
+                remaining = deadline_at - time.monotonic()
+                if timeout.total is None or timeout.total > remaining:
+                    timeout = attempt_timeout(timeout, max(remaining, 0.001))
+                started = time.monotonic()
+                if debug:
+                    logger.debug("request %s %s attempt=%d", method, url.path_qs, attempt)
+                try:
+                    async with http.request(
+                        method,
+                        url,
+                        data=exchange.payload,
+                        headers=exchange.headers,
+                        timeout=timeout,
+                    ) as response:
+                        raw = await response.read()
+                        status = response.status
+                        response_headers = response.headers
+                except (asyncio.TimeoutError, builtins.TimeoutError, aiohttp.ClientError) as exc:
+                    raise transport_error(
+                        exc, method=method, url=str(url), timeout=timeout.total
+                    ) from exc
+                except RuntimeError as exc:
+                    if not http.closed:
+                        raise
+                    # aiohttp's answer to a request racing the session's close.
+                    raise SessionStateError(
+                        "the AsyncSession closed while this request was in flight"
+                    ) from exc
+            finally:
+                # The service counted this request before the exchange ended, at the latest now.
+                self._limiter.release(time.monotonic())
         finally:
             semaphore.release()
         self._observe_limits(status, response_headers)

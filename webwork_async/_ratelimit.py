@@ -1,9 +1,14 @@
 """Client-side rate limiting: stay under the service's limit instead of learning it from 429s.
 
 WebWork allows about 60 requests per minute per user token. :class:`RateLimiter` keeps at most
-``requests`` sends in any window of ``period`` seconds (a token bucket whose tokens come back one
-period after they were spent), which stays inside the limit whether the service counts in a
-sliding window or in fixed windows. It adapts to what the service says: lower announced limits,
+``requests`` requests in any window of ``period`` seconds, whether the service counts in a
+sliding window or in fixed windows, and whatever the network delays. A request holds its slot
+while it is in flight, and the slot comes back one period after the exchange *ended*: the
+service counted the request at some moment between its sending and its answer, and the answer is
+the latest that moment can be, so no two uses of one slot can ever fall within one period of the
+service's clock, however late or early each request arrived there. (Counting from the sending
+instead leaves the promise to the arrival jitter, which a loaded machine makes larger than any
+small margin.) The limiter adapts to what the service says: lower announced limits,
 ``Remaining`` counts and ``Retry-After`` pauses, which hold back every request of the bucket
 together.
 
@@ -102,7 +107,12 @@ def read_rate_limit_headers(
 
 
 class RateLimiter:
-    """A sliding window of sends for one token; thread-safe, clock passed in by the caller.
+    """A sliding window of requests for one token; thread-safe, clock passed in by the caller.
+
+    :meth:`acquire` takes a slot for a request about to be sent, and :meth:`release` hands it
+    back when that request's exchange has ended (answered, failed or cancelled); the slot is
+    free again one period (plus a small margin) after the release. Every granted acquire must be
+    released exactly once.
 
     Each open session attaches the rate it asked for and detaches it when it closes; the window
     paces at the strictest rate attached. With none (or only ``None``) attached nothing is paced,
@@ -116,8 +126,10 @@ class RateLimiter:
         self._capacity: int | None = None
         self._period = 0.0
         self._margin = 0.0
-        # When each slot used in the current window comes back (a min-heap).
+        # When each slot used in the current window comes back (a min-heap), and how many slots
+        # requests in flight hold (they come back one period after their release).
         self._returns: list[float] = []
+        self._in_flight = 0
         self._paused_until = 0.0
 
     @property
@@ -154,13 +166,22 @@ class RateLimiter:
         with self._lock:
             if now < self._paused_until:
                 return self._paused_until - now
-            if self._capacity is None:
-                return 0.0
-            returns = self._in_use(now)
-            if len(returns) < self._capacity:
-                heapq.heappush(returns, now + self._period + self._margin)
-                return 0.0
-            return returns[0] - now
+            if self._capacity is not None:
+                returns = self._in_use(now)
+                if len(returns) + self._in_flight >= self._capacity:
+                    # A slot in flight comes back a period after its release, at the earliest
+                    # a period from now: no slot is free before the sooner of the two.
+                    earliest = now + self._period + self._margin
+                    return (min(returns[0], earliest) if returns else earliest) - now
+            self._in_flight += 1
+            return 0.0
+
+    def release(self, now: float) -> None:
+        """The exchange of a request that :meth:`acquire` let go ended at ``now``."""
+        with self._lock:
+            self._in_flight -= 1
+            if self._capacity is not None:
+                heapq.heappush(self._in_use(now), now + self._period + self._margin)
 
     def _in_use(self, now: float) -> list[float]:
         """The return times of the slots still in use at ``now`` (expired ones dropped)."""
@@ -192,7 +213,7 @@ class RateLimiter:
         if self._capacity is None:
             return
         returns = self._in_use(now)
-        unknown = self._capacity - len(returns)
+        unknown = self._capacity - len(returns) - self._in_flight
         for index in range(unknown):
             heapq.heappush(returns, until + self._period * (index + 1) / unknown)
 
@@ -203,7 +224,7 @@ class RateLimiter:
                 self._paused_until = max(self._paused_until, now + reset_after)
             return
         returns = self._in_use(now)
-        surplus = self._capacity - len(returns) - remaining
+        surplus = self._capacity - len(returns) - self._in_flight - remaining
         back = now + (reset_after if reset_after is not None else self._period) + self._margin
         for _ in range(max(0, surplus)):
             heapq.heappush(returns, back)
