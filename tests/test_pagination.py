@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from canned_server import Canned, CannedServer, envelope, stray_tasks
 
-from webwork_async import AsyncSession, Project, ServerError
+from webwork_async import AsyncSession, InvalidArgumentError, Progress, Project, ServerError
 
 
 def project(n: int) -> dict[str, Any]:
@@ -129,3 +129,32 @@ async def test_breaking_out_early_stops_the_prefetches(
         asked = len(canned.seen)
     assert seen == 25
     assert asked <= 3 + 4  # the pages read, plus at most one prefetch window; not all 200
+
+
+@pytest.mark.parametrize("where", ["meta", "none"])
+async def test_a_page_walk_reports_progress_after_each_page(
+    canned: CannedServer, where: str
+) -> None:
+    canned.answer["/api/v2/projects"] = paged(950, where=where)
+    seen: list[Progress] = []
+    async with AsyncSession(token="t", base_url=canned.base_url, rate_limit=None) as ww:
+        walked = [
+            len(page) async for page in ww.projects.list(workspace_id=1).pages(progress=seen.append)
+        ]
+        collected = await ww.projects.list(workspace_id=1, page=3).to_list(progress=seen.append)
+    assert walked[:10] == [100] * 9 + [50]
+    walk, from_page_3 = seen[: len(walked)], seen[len(walked) :]
+    assert [progress.done for progress in walk] == list(range(1, len(walked) + 1))
+    # Without pagination data the number of pages is never told, and one empty page ends it.
+    assert {progress.total for progress in walk} == ({10} if where == "meta" else {None})
+    assert [progress.items for progress in walk][:10] == [100 * n for n in range(1, 10)] + [950]
+    assert walk[-1].requests == len(walked) and walk[-1].failed == 0
+    assert len(collected) == 750 and from_page_3[-1].items == 750
+    assert from_page_3[0].total == (8 if where == "meta" else None)
+
+
+async def test_a_progress_that_is_not_a_function_is_refused(canned: CannedServer) -> None:
+    async with AsyncSession(token="t", base_url=canned.base_url, rate_limit=None) as ww:
+        with pytest.raises(InvalidArgumentError, match="progress"):
+            await ww.projects.list(workspace_id=1).to_list(progress=42)  # type: ignore[arg-type]
+    assert canned.seen == []

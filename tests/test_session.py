@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import gc
 import logging
 import traceback
+import warnings
 from typing import Any
 
 import aiohttp
@@ -76,6 +78,58 @@ async def test_using_it_after_closing_is_an_error(
     with pytest.raises(SessionStateError, match="new one"):
         async with ww:
             pass
+    assert webwork_fake.request_count() == 1
+
+
+def test_a_session_whose_asyncio_run_ended_is_refused_and_released(
+    webwork_fake: FakeWebWork, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Opened in one ``asyncio.run``, used in the next: a clear error, and nothing left behind."""
+    workspace = webwork_fake.add_workspace()
+    ww = AsyncSession(token=webwork_fake.token, base_url=webwork_fake.base_url or "")
+    asyncio.run(ww.__aenter__())
+
+    async def use_in_a_new_loop(ww: AsyncSession) -> None:
+        with pytest.raises(SessionStateError, match="event loop that opened this") as caught:
+            await ww.projects.list(workspace_id=workspace)
+        assert "open one per loop" in str(caught.value)
+        assert ww.closed
+        with pytest.raises(SessionStateError, match="closed"):
+            await ww.projects.get(1, workspace_id=workspace)
+        await ww.aclose()
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        asyncio.run(use_in_a_new_loop(ww))
+        del ww
+        gc.collect()
+    assert [str(warning.message) for warning in seen] == []
+    assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
+    assert webwork_fake.request_count() == 0
+
+
+async def test_a_session_used_from_a_loop_in_another_thread_is_refused(
+    webwork_fake: FakeWebWork, loop_errors: list[dict[str, Any]]
+) -> None:
+    workspace = webwork_fake.add_workspace()
+    async with AsyncSession(token=webwork_fake.token, base_url=webwork_fake.base_url or "") as ww:
+
+        def list_projects_from_a_thread() -> None:
+            async def use() -> None:
+                await ww.projects.list(workspace_id=workspace)
+
+            asyncio.run(use())
+
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with pytest.raises(SessionStateError, match="other than the one that opened it"):
+                await asyncio.to_thread(list_projects_from_a_thread)
+            with pytest.raises(SessionStateError, match="close it from that loop"):
+                await asyncio.to_thread(asyncio.run, ww.aclose())
+        assert [str(warning.message) for warning in seen] == []
+        assert webwork_fake.request_count() == 0
+        assert not ww.closed  # still the session of this loop, and it works here
+        await ww.projects.list(workspace_id=workspace)
     assert webwork_fake.request_count() == 1
 
 

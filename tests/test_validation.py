@@ -87,3 +87,18 @@ def test_count_and_seconds_predicates_refuse_bools_and_non_finite_numbers() -> N
     assert check.is_seconds(0, zero_allowed=True) and not check.is_seconds(0)
     bad = (True, -0.1, float("nan"), float("inf"), "1", None)
     assert not any(check.is_seconds(v, zero_allowed=True) for v in bad)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("12", "project_id: must be a positive int, got '12' (str)"),
+        (12.0, "project_id: must be a positive int, got 12.0 (float)"),
+        (None, "project_id: must be a positive int, got None (NoneType)"),
+        ("x" * 100, "project_id: must be a positive int, got '" + "x" * 56 + "... (str)"),
+    ],
+)
+def test_a_refused_value_is_shown_with_its_type(value: object, message: str) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        check.positive_id("project_id", value)
+    assert str(caught.value) == message

@@ -7,6 +7,9 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from webwork_async._progress import ProgressTracker
+from webwork_async.errors import AuthenticationError, SessionStateError
+
 T = TypeVar("T")
 
 
@@ -34,17 +37,32 @@ class WorkspaceResult(Generic[T]):
         return self.items
 
 
+def ends_bulk_job(error: BaseException) -> bool:
+    """Whether ``error`` speaks for the whole token or session rather than for one workspace.
+
+    A rejected token (401, :class:`AuthenticationError`) fails every workspace alike, and so does
+    a session that is closed or used from the wrong event loop (:class:`SessionStateError`):
+    going on would only send requests that must fail. Everything else (403, 404, 5xx, transport
+    errors, timeouts) stays on its workspace.
+    """
+    return isinstance(error, (AuthenticationError, SessionStateError))
+
+
 async def fan_out(
     workspace_ids: list[int],
     fetch_all: Callable[[int], Awaitable[list[T]]],
     *,
     in_flight: int,
+    tracker: ProgressTracker | None = None,
 ) -> AsyncGenerator[WorkspaceResult[T], None]:
     """Run ``fetch_all`` for each workspace, at most ``in_flight`` at once, yielding as each ends.
 
-    A workspace that fails becomes a result carrying its error and never stops the others. If the
-    consumer stops early (``break``, cancellation), the unfinished fetches are cancelled and
-    awaited before this generator closes, so nothing is left running.
+    A workspace that fails becomes a result carrying its error and never stops the others,
+    unless the error :func:`ends_bulk_job`: then the fetches still running are cancelled, no
+    workspace is started any more, and every workspace not yet finished is reported with that
+    same error. If the consumer stops early (``break``, cancellation), the unfinished fetches are
+    cancelled and awaited before this generator closes, so nothing is left running. ``tracker``
+    is told of each workspace as it is yielded.
     """
 
     async def run(workspace_id: int) -> WorkspaceResult[T]:
@@ -57,25 +75,54 @@ async def fan_out(
     # asyncio.wait over the running set would re-register callbacks on every task each time.
     finished: asyncio.Queue[asyncio.Task[WorkspaceResult[T]]] = asyncio.Queue()
     remaining = iter(workspace_ids)
-    running: set[asyncio.Task[WorkspaceResult[T]]] = set()
+    running: dict[asyncio.Task[WorkspaceResult[T]], int] = {}
 
     def start_next() -> None:
         workspace_id = next(remaining, None)
         if workspace_id is not None:
             task = asyncio.ensure_future(run(workspace_id))
             task.add_done_callback(finished.put_nowait)
-            running.add(task)
+            running[task] = workspace_id
+
+    def report(result: WorkspaceResult[T]) -> WorkspaceResult[T]:
+        if tracker is not None:
+            tracker.finished(len(result.items), failed=result.error is not None)
+        return result
 
     try:
         for _ in range(in_flight):
             start_next()
         while running:
             task = await finished.get()
-            running.discard(task)
+            del running[task]
+            result = task.result()
+            if result.error is not None and ends_bulk_job(result.error):
+                for settled in await _stop(running):
+                    yield report(settled)
+                yield report(result)
+                for workspace_id in [*running.values(), *remaining]:
+                    yield report(WorkspaceResult(workspace_id, error=result.error))
+                return
             start_next()
-            yield task.result()
+            yield report(result)
     finally:
         for task in running:
             task.cancel()
         if running:
             await asyncio.gather(*running, return_exceptions=True)
+
+
+async def _stop(
+    running: dict[asyncio.Task[WorkspaceResult[T]], int],
+) -> list[WorkspaceResult[T]]:
+    """Cancel the running fetches; return the results of those that had finished anyway.
+
+    Those are removed from ``running``; what stays there was cut short.
+    """
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
+    settled = [task for task in running if not task.cancelled()]
+    for task in settled:
+        del running[task]
+    return [task.result() for task in settled]

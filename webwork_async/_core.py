@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import aiohttp
 import msgspec
@@ -42,6 +42,15 @@ from webwork_async.errors import (
 from webwork_async.models._base import Envelope
 
 logger = logging.getLogger(LOGGER_NAME)
+
+_OTHER_LOOP = (
+    "this AsyncSession is used from an event loop other than the one that opened it "
+    "(another thread, or another asyncio.run())"
+)
+_ONE_PER_LOOP = (
+    "An AsyncSession belongs to the event loop that opened it: open one per loop, "
+    "inside it, with 'async with AsyncSession(...)'"
+)
 
 _encoder = msgspec.json.Encoder()
 
@@ -92,9 +101,8 @@ class RequestCore:
         self._keepalive_timeout = keepalive_timeout
         self._caller_session = session
         self._trace_configs = trace_configs
-        self._http: aiohttp.ClientSession | None = None
-        self._semaphore: asyncio.Semaphore | None = None
         self._state = _State.NEW
+        self._opened: _Opened | None = None
 
     @property
     def state(self) -> str:
@@ -115,7 +123,7 @@ class RequestCore:
         if self._caller_session is not None:
             if self._caller_session.closed:
                 raise SessionStateError("the aiohttp.ClientSession passed as session= is closed")
-            self._http = self._caller_session
+            http = self._caller_session
             self._plain_headers = self._headers
             self._json_headers = {**self._headers, **self._json_headers}
         else:
@@ -124,42 +132,65 @@ class RequestCore:
                 limit_per_host=self._connector_limit_per_host,
                 keepalive_timeout=self._keepalive_timeout,
             )
-            self._http = aiohttp.ClientSession(
+            http = aiohttp.ClientSession(
                 connector=connector,
                 headers=self._headers,
                 timeout=self.settings.timeout,
                 trace_configs=self._trace_configs,
                 raise_for_status=False,
             )
-        self._semaphore = asyncio.Semaphore(self._max_concurrency)
         self._limiter.attach(self._rate_limit)
+        self._opened = _Opened(
+            asyncio.get_running_loop(), http, asyncio.Semaphore(self._max_concurrency)
+        )
         self._state = _State.OPEN
 
     async def close(self) -> None:
-        """Close what this core owns. Safe to call twice; completes even when cancelled."""
-        if self._state is _State.CLOSED:
-            return
-        if self._state is _State.OPEN:
-            self._limiter.detach(self._rate_limit)
+        """Close what this core owns. Safe to call twice; completes even when cancelled.
+
+        Closing from another event loop is refused while the one that opened the session runs
+        (its connections are not this loop's to close); once that loop has closed, closing
+        releases what is left.
+        """
+        opened, self._opened = self._opened, None
         self._state = _State.CLOSED
-        http, self._http = self._http, None
-        if http is None or http is self._caller_session:
+        if opened is None:
             return
-        closing = asyncio.ensure_future(http.close())
+        if opened.loop is not asyncio.get_running_loop() and not opened.loop.is_closed():
+            self._opened, self._state = opened, _State.OPEN
+            raise SessionStateError(_OTHER_LOOP + "; close it from that loop")
+        self._limiter.detach(self._rate_limit)
+        if opened.http is self._caller_session:
+            return
+        closing = asyncio.ensure_future(opened.http.close())
         try:
             await asyncio.shield(closing)
         except asyncio.CancelledError:
             await closing  # finish releasing the connector, then let the cancellation through
             raise
 
-    def _open_session(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
-        if self._state is not _State.OPEN or self._http is None or self._semaphore is None:
-            if self._state is _State.NEW:
-                raise SessionStateError(
-                    "the AsyncSession is not open: use it inside 'async with AsyncSession(...)'"
-                )
-            raise SessionStateError("the AsyncSession is closed")
-        return self._http, self._semaphore
+    async def _refuse(self) -> NoReturn:
+        """Raise the SessionStateError that says why this session cannot send from here.
+
+        A session whose own loop has closed (an ``asyncio.run`` ended while it was open) can
+        never send again: what it holds is released first, so nothing is left to warn later.
+        """
+        if self._state is _State.NEW:
+            raise SessionStateError(
+                "the AsyncSession is not open: use it inside 'async with AsyncSession(...)'"
+            )
+        if self._state is _State.CLOSED:
+            raise SessionStateError(
+                "the AsyncSession is closed: open a new one with 'async with AsyncSession(...)' "
+                "(a closed session cannot be reopened)"
+            )
+        if self._opened is not None and self._opened.loop.is_closed():
+            await self.close()
+            raise SessionStateError(
+                "the event loop that opened this AsyncSession has closed (did an asyncio.run() "
+                "end while it was open?), so the session is closed now. " + _ONE_PER_LOOP
+            )
+        raise SessionStateError(_OTHER_LOOP + "; nothing was sent. " + _ONE_PER_LOOP)
 
     async def request(
         self,
@@ -177,7 +208,10 @@ class RequestCore:
         :class:`TransportError` (or a subclass) when the exchange fails, :class:`TimeoutError`
         when the call's deadline passes; lets cancellation through untouched.
         """
-        http, semaphore = self._open_session()
+        opened = self._opened
+        if opened is None or opened.loop is not asyncio.get_running_loop():
+            await self._refuse()
+        http, semaphore = opened.http, opened.semaphore
         settings = settings or self.settings
         url = URL(self.base_url + path)
         if params:
@@ -185,7 +219,8 @@ class RequestCore:
         payload = None if body is None else _encoder.encode(body)
         headers = self._plain_headers if payload is None else self._json_headers
         exchange = _Exchange(method, url, payload, headers, data_type, settings)
-        deadline_at = time.monotonic() + settings.total_timeout
+        called_at = time.monotonic()
+        deadline_at = called_at + settings.total_timeout
         attempt = 1
         while True:
             try:
@@ -194,7 +229,11 @@ class RequestCore:
                 exc.attempts = attempt
                 wait = self._retry_wait(exchange, exc, attempt, deadline_at)
                 if wait is None:
+                    if attempt > 1:
+                        exc.elapsed = time.monotonic() - called_at
                     raise
+                if settings.stats is not None:
+                    settings.stats.retries += 1
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug(
                         "retry %s %s attempt=%d error=%s wait=%.3fs",
@@ -233,6 +272,8 @@ class RequestCore:
         await self._enter(semaphore, exchange, deadline_at)
         try:
             await self._pace(exchange, deadline_at, debug)
+            if exchange.settings.stats is not None:
+                exchange.settings.stats.requests += 1
             try:
                 timeout = exchange.settings.timeout
                 remaining = deadline_at - time.monotonic()
@@ -306,11 +347,18 @@ class RequestCore:
     async def _pace(self, exchange: _Exchange, deadline_at: float, debug: bool) -> None:
         """Wait until the rate limiter lets this request go (it stays within the deadline)."""
         limiter = self._limiter
+        waiting_since: float | None = None
         while True:
             now = time.monotonic()
             wait = limiter.acquire(now)
             if not wait:
+                stats = exchange.settings.stats
+                if waiting_since is not None and stats is not None:
+                    stats.rate_limit_waits += 1
+                    stats.rate_limit_wait_seconds += now - waiting_since
                 return
+            if waiting_since is None:
+                waiting_since = now
             if now + wait >= deadline_at:
                 raise exchange.queue_timeout("the rate limiter")
             if debug:
@@ -328,6 +376,14 @@ class RequestCore:
             self._limiter.observe(info or RateLimitHeaders(), time.monotonic(), rejected=True)
         elif info is not None:
             self._limiter.observe(info, time.monotonic(), rejected=False)
+
+
+class _Opened(NamedTuple):
+    """What an open session holds, all bound to the event loop that opened it."""
+
+    loop: asyncio.AbstractEventLoop
+    http: aiohttp.ClientSession
+    semaphore: asyncio.Semaphore
 
 
 class _Exchange(NamedTuple):

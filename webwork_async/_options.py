@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypedDict
 
 import aiohttp
 
+from webwork_async._progress import RequestStats
 from webwork_async._validation import is_count, is_seconds
 from webwork_async.errors import InvalidArgumentError
 
@@ -33,11 +34,16 @@ class CallOptions(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class CallSettings:
-    """The resolved settings of one call: the session's, with the call's options applied."""
+    """The resolved settings of one call: the session's, with the call's options applied.
+
+    ``stats``, when set, is where the request core counts the requests of one job (for its
+    progress callback).
+    """
 
     timeout: aiohttp.ClientTimeout
     total_timeout: float
     max_retries: int
+    stats: RequestStats | None = None
 
     def apply(self, options: CallOptions) -> CallSettings:
         """These settings with ``options`` applied; a bad option raises InvalidArgumentError."""
@@ -57,7 +63,16 @@ class CallSettings:
                 raise InvalidArgumentError(
                     name, "unknown option; expected timeout, total_timeout or max_retries"
                 )
-        return CallSettings(timeout=timeout, total_timeout=total_timeout, max_retries=max_retries)
+        return CallSettings(
+            timeout=timeout,
+            total_timeout=total_timeout,
+            max_retries=max_retries,
+            stats=self.stats,
+        )
+
+    def counted_by(self, stats: RequestStats | None) -> CallSettings:
+        """These settings, with the requests made under them counted in ``stats``."""
+        return self if stats is None else replace(self, stats=stats)
 
 
 def _seconds(name: str, value: object) -> float:

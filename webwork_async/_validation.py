@@ -10,11 +10,22 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Iterable
-from typing import TypeGuard
+from collections.abc import Callable, Iterable
+from typing import Any, TypeGuard
 
 from webwork_async._constants import MAX_PER_PAGE, MIN_PER_PAGE
 from webwork_async.errors import InvalidArgumentError
+
+# How much of a value's repr an error message quotes.
+_SHOWN_LENGTH = 60
+
+
+def shown(value: object) -> str:
+    """A value as an error message shows it: its repr (cut short) and its type, ``'12' (str)``."""
+    text = repr(value)
+    if len(text) > _SHOWN_LENGTH:
+        text = text[: _SHOWN_LENGTH - 3] + "..."
+    return f"{text} ({type(value).__name__})"
 
 
 def is_count(value: object, minimum: int) -> TypeGuard[int]:
@@ -32,7 +43,7 @@ def is_seconds(value: object, *, zero_allowed: bool = False) -> TypeGuard[float]
 def positive_id(argument: str, value: object) -> int:
     """An id: a positive ``int`` (``bool`` is refused even though it is an ``int``)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgumentError(argument, f"must be a positive int, got {type(value).__name__}")
+        raise InvalidArgumentError(argument, f"must be a positive int, got {shown(value)}")
     if value < 1:
         raise InvalidArgumentError(argument, f"must be a positive int, got {value}")
     return value
@@ -41,7 +52,9 @@ def positive_id(argument: str, value: object) -> int:
 def positive_ids(argument: str, values: Iterable[object]) -> list[int]:
     """Distinct positive ids in their first-seen order; the error names the bad item's index."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise InvalidArgumentError(argument, "must be an iterable of positive ints")
+        raise InvalidArgumentError(
+            argument, f"must be an iterable of positive ints, got {shown(values)}"
+        )
     seen: dict[int, None] = {}
     for index, value in enumerate(values):
         seen[positive_id(f"{argument}[{index}]", value)] = None
@@ -58,7 +71,7 @@ def page_size(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgumentError("per_page", f"must be an int, got {type(value).__name__}")
+        raise InvalidArgumentError("per_page", f"must be an int, got {shown(value)}")
     if not MIN_PER_PAGE <= value <= MAX_PER_PAGE:
         raise InvalidArgumentError(
             "per_page", f"must be between {MIN_PER_PAGE} and {MAX_PER_PAGE}, got {value}"
@@ -69,7 +82,7 @@ def page_size(value: object) -> int | None:
 def non_empty_text(argument: str, value: object) -> str:
     """A string with something other than white space in it."""
     if not isinstance(value, str):
-        raise InvalidArgumentError(argument, f"must be a string, got {type(value).__name__}")
+        raise InvalidArgumentError(argument, f"must be a string, got {shown(value)}")
     if not value.strip():
         raise InvalidArgumentError(argument, "must not be empty")
     return value
@@ -78,7 +91,7 @@ def non_empty_text(argument: str, value: object) -> str:
 def optional_text(argument: str, value: object) -> str | None:
     """A string or None."""
     if value is not None and not isinstance(value, str):
-        raise InvalidArgumentError(argument, f"must be a string, got {type(value).__name__}")
+        raise InvalidArgumentError(argument, f"must be a string, got {shown(value)}")
     return value
 
 
@@ -101,7 +114,7 @@ def calendar_date(argument: str, value: object) -> datetime.date | None:
             raise InvalidArgumentError(
                 argument, f"must be a date in YYYY-MM-DD form, got {value!r}"
             ) from None
-    raise InvalidArgumentError(argument, f"must be a datetime.date, got {type(value).__name__}")
+    raise InvalidArgumentError(argument, f"must be a datetime.date, got {shown(value)}")
 
 
 def date_order(start_argument: str, start: object, end_argument: str, end: object) -> None:
@@ -118,7 +131,14 @@ def non_negative_number(argument: str, value: object) -> float | int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidArgumentError(argument, f"must be a number, got {type(value).__name__}")
+        raise InvalidArgumentError(argument, f"must be a number, got {shown(value)}")
     if value != value or value < 0 or value == float("inf"):
         raise InvalidArgumentError(argument, f"must be a finite number >= 0, got {value}")
+    return value
+
+
+def callback(argument: str, value: object) -> Callable[..., Any]:
+    """A function to call back (``progress=``)."""
+    if not callable(value):
+        raise InvalidArgumentError(argument, f"must be a function, got {shown(value)}")
     return value

@@ -10,6 +10,7 @@ from webwork_async._bulk import WorkspaceResult, fan_out
 from webwork_async._core import RequestCore
 from webwork_async._options import CallOptions, CallSettings
 from webwork_async._pagination import AsyncPaginator, Page
+from webwork_async._progress import ProgressCallback, ProgressTracker, RequestStats
 
 T = TypeVar("T")
 
@@ -88,10 +89,12 @@ class Resource:
         """A paginator from arguments already checked."""
         data_type = _page_type(item_type)
 
-        async def fetch(number: int | None, size: int | None) -> Page[T]:
+        async def fetch(
+            number: int | None, size: int | None, stats: RequestStats | None
+        ) -> Page[T]:
             query = {**params, "page": number, "per_page": size}
             envelope = await self._core.request(
-                "GET", path, data_type, params=query, settings=settings
+                "GET", path, data_type, params=query, settings=settings.counted_by(stats)
             )
             return Page(items=envelope.data or [], pagination=envelope.page_info)
 
@@ -108,6 +111,7 @@ class Resource:
         options: CallOptions,
         *,
         per_page: object = None,
+        progress: ProgressCallback | None = None,
     ) -> AsyncGenerator[WorkspaceResult[T], None]:
         """Every item of ``GET path`` for each workspace, one result per distinct workspace id.
 
@@ -116,10 +120,14 @@ class Resource:
         ids = check.positive_ids("workspace_ids", workspace_ids)
         size = check.page_size(per_page)
         settings = self._core.settings.apply(options)
+        tracker = None
+        if progress is not None:
+            tracker = ProgressTracker(check.callback("progress", progress), len(ids))
+        stats = None if tracker is None else tracker.stats
 
         async def fetch_all(workspace_id: int) -> list[T]:
             query = {**params, "workspace_id": workspace_id}
             paginator = self._paginator(path, item_type, query, settings, page=None, per_page=size)
-            return await paginator.to_list()
+            return await paginator._collect(stats)  # counted per job, not per workspace
 
-        return fan_out(ids, fetch_all, in_flight=self._core.max_concurrency)
+        return fan_out(ids, fetch_all, in_flight=self._core.max_concurrency, tracker=tracker)

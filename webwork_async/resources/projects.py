@@ -16,6 +16,7 @@ from webwork_async import _validation as check
 from webwork_async._bulk import WorkspaceResult
 from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator
+from webwork_async._progress import ProgressCallback
 from webwork_async.errors import InvalidArgumentError
 from webwork_async.models.projects import Project
 from webwork_async.resources._base import Resource
@@ -76,15 +77,21 @@ class ProjectsResource(Resource):
         *,
         name: str | None = None,
         per_page: int | None = None,
+        progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> AsyncGenerator[WorkspaceResult[Project], None]:
         """Every project of each workspace, yielded per workspace as soon as it is complete.
 
         Runs under the session's concurrency limit. A workspace that fails yields a result with its
-        ``error``; it never stops the others. Repeated ids are fetched once.
+        ``error`` and never stops the others, except a rejected token (401) or an unusable session:
+        then every workspace not yet finished is reported with that error at once, and nothing more
+        is sent. Repeated ids are fetched once. ``progress`` is called with a
+        :class:`~webwork_async.Progress` as each workspace is finished.
         """
         params = {"name": check.optional_text("name", name)}
-        return self._fan_out(workspace_ids, _PATH, Project, params, options, per_page=per_page)
+        return self._fan_out(
+            workspace_ids, _PATH, Project, params, options, per_page=per_page, progress=progress
+        )
 
     async def get(
         self, project_id: int, *, workspace_id: int, **options: Unpack[CallOptions]
