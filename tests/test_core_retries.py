@@ -125,6 +125,11 @@ async def test_a_connect_error_is_retried_even_for_a_post() -> None:
         with pytest.raises(ConnectError) as caught:
             await ww.projects.create(workspace_id=1, name="never sent")
     assert caught.value.attempts == 1 + FAST.max_retries
+    # The message itself says that the retries were spent, and how long they took.
+    assert caught.value.elapsed is not None
+    assert f"(tried {1 + FAST.max_retries} times over {caught.value.elapsed:.1f} s)" in str(
+        caught.value
+    )
 
 
 async def test_total_timeout_bounds_the_call_whatever_the_retries(canned: CannedServer) -> None:

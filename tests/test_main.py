@@ -26,3 +26,12 @@ def test_demo_refuses_nonsense_options(capsys: pytest.CaptureFixture[str]) -> No
         main(["demo", "--workspaces", "0"])
     assert caught.value.code == 2
     assert "--workspaces" in capsys.readouterr().err
+
+
+def test_help_is_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--help"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
+    assert "bulk-fetches every project with list_many" in out
+    assert "``" not in out and ":class:" not in out

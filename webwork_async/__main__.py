@@ -1,8 +1,8 @@
-"""Command line: ``python -m webwork_async demo``.
+"""Command line: python -m webwork_async demo
 
 The demo is the library's main job in miniature: it starts the embedded fake WebWork server on
 127.0.0.1, seeds a few hundred workspaces (a handful of them unreadable, as in real accounts),
-discovers them through ``GET /workspaces`` and bulk-fetches every project with ``list_many``, then
+discovers them through GET /workspaces and bulk-fetches every project with list_many, then
 checks what it got against what the server holds. It prints counts and timings, never a token.
 """
 
@@ -77,7 +77,11 @@ async def run_demo(*, workspaces: int, seed: int, concurrency: int) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m webwork_async``."""
-    parser = argparse.ArgumentParser(prog="python -m webwork_async", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m webwork_async",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="bulk-fetch every project from a seeded fake server")
     demo.add_argument("--workspaces", type=int, default=300, help="workspaces to seed (300)")

@@ -41,10 +41,19 @@ class WebWorkError(Exception):
     """Base class of every error this library raises.
 
     ``attempts`` tells how many times the request was sent (or tried) before this error was
-    raised; it is above 1 when retries happened.
+    raised; it is above 1 when retries happened, and ``elapsed`` is then the seconds from the
+    call to the error. The message says both, so a log line shows that retries were spent.
     """
 
     attempts: int = 1
+    elapsed: float | None = None
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.attempts > 1:
+            over = "" if self.elapsed is None else f" over {self.elapsed:.1f} s"
+            text += f" (tried {self.attempts} times{over})"
+        return text
 
 
 class ConfigurationError(WebWorkError, ValueError):
