@@ -10,6 +10,7 @@ from typing import Final
 
 DEFAULT_BASE_URL: Final = "https://api.webwork-tracker.com/api/v2/"
 TOKEN_ENV_VAR: Final = "WEBWORK_TOKEN"
+BASE_URL_ENV_VAR: Final = "WEBWORK_BASE_URL"
 API_VERSION: Final = "2.0.0"  # docs: meta.api_version
 
 # Timeouts, in seconds. DEFAULT_TIMEOUT bounds one attempt (connect, send, read the whole body)

@@ -13,8 +13,10 @@ import builtins
 import enum
 import logging
 import random
+import ssl
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, NoReturn
 
 import aiohttp
@@ -61,6 +63,19 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """How the aiohttp session a core creates connects: its pool, TLS, proxy and tracing."""
+
+    limit: int
+    limit_per_host: int
+    keepalive_timeout: float
+    ssl: ssl.SSLContext | bool = True
+    proxy: str | None = field(default=None, repr=False)  # may carry credentials
+    trust_env: bool = False
+    trace_configs: list[aiohttp.TraceConfig] | None = None
+
+
 class RequestCore:
     """Sends requests for one :class:`~webwork_async.AsyncSession`.
 
@@ -78,11 +93,8 @@ class RequestCore:
         limiter: RateLimiter,
         rate_limit: RateLimit | None,
         max_concurrency: int,
-        connector_limit: int,
-        connector_limit_per_host: int,
-        keepalive_timeout: float,
+        connection: ConnectionOptions,
         session: aiohttp.ClientSession | None,
-        trace_configs: list[aiohttp.TraceConfig] | None,
     ) -> None:
         self.base_url = base_url
         self._headers = headers
@@ -96,11 +108,8 @@ class RequestCore:
         self._limiter = limiter
         self._rate_limit = rate_limit
         self._max_concurrency = max_concurrency
-        self._connector_limit = connector_limit
-        self._connector_limit_per_host = connector_limit_per_host
-        self._keepalive_timeout = keepalive_timeout
+        self._connection = connection
         self._caller_session = session
-        self._trace_configs = trace_configs
         self._state = _State.NEW
         self._opened: _Opened | None = None
 
@@ -127,17 +136,21 @@ class RequestCore:
             self._plain_headers = self._headers
             self._json_headers = {**self._headers, **self._json_headers}
         else:
+            options = self._connection
             connector = aiohttp.TCPConnector(
-                limit=self._connector_limit,
-                limit_per_host=self._connector_limit_per_host,
-                keepalive_timeout=self._keepalive_timeout,
+                limit=options.limit,
+                limit_per_host=options.limit_per_host,
+                keepalive_timeout=options.keepalive_timeout,
+                ssl=options.ssl,
             )
             http = aiohttp.ClientSession(
                 connector=connector,
                 headers=self._headers,
                 timeout=self.settings.timeout,
-                trace_configs=self._trace_configs,
+                trace_configs=options.trace_configs,
                 raise_for_status=False,
+                proxy=options.proxy,
+                trust_env=options.trust_env,
             )
         self._limiter.attach(self._rate_limit)
         self._opened = _Opened(
@@ -289,6 +302,10 @@ class RequestCore:
                         data=exchange.payload,
                         headers=exchange.headers,
                         timeout=timeout,
+                        # A redirected write would be replayed elsewhere (or turned into a
+                        # GET): only reads follow, and aiohttp drops the Authorization header
+                        # on a redirect to another origin.
+                        allow_redirects=method == "GET",
                     ) as response:
                         raw = await response.read()
                         status = response.status

@@ -11,6 +11,7 @@ import builtins
 import datetime
 import email.utils
 import functools
+import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from webwork_async.errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    CertificateError,
     ConfigurationError,
     ConnectError,
     DecodeError,
@@ -57,12 +59,54 @@ def normalize_base_url(base_url: str) -> str:
             "base_url must be a non-empty string such as 'https://host/api/v2/'"
         )
     parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+    shown = redact_url(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {shown!r}")
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            f"base_url must not carry credentials (user:password@), got {shown!r}; "
+            "the API takes the token only"
+        )
     if parts.query or parts.fragment:
-        raise ConfigurationError(f"base_url must not carry a query or fragment, got {base_url!r}")
+        raise ConfigurationError(f"base_url must not carry a query or fragment, got {shown!r}")
     url = base_url.strip()
     return url if url.endswith("/") else url + "/"
+
+
+def check_proxy(proxy: object) -> str:
+    """Check a proxy URL (``http://[user:password@]host:port``); errors never show credentials."""
+    if not isinstance(proxy, str) or not proxy.strip():
+        raise ConfigurationError(
+            f"proxy must be a URL such as 'http://proxy.example:3128', got {type(proxy).__name__}"
+        )
+    parts = urlsplit(proxy.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"proxy must be an absolute http(s) URL, got {redact_url(proxy)!r}"
+        )
+    return proxy.strip()
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``, fit for messages and reprs."""
+    scheme, separator, rest = url.strip().partition("://")
+    if not separator:
+        return url if "@" not in url else "***@" + url.rpartition("@")[2]
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}://{authority}{slash}{path}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def check_token(token: object) -> str:
@@ -150,6 +194,9 @@ def api_error(
     except (msgspec.DecodeError, msgspec.ValidationError):
         parsed = ErrorBody()
     message = parsed.message or f"HTTP {status}"
+    if status < 400:  # a redirect that was not followed: only reads (GET) follow them
+        location = redact_url(headers.get("Location", "?"))
+        message = f"redirected to {location}; only GET requests follow redirects (check base_url)"
     common: dict[str, Any] = {
         "status": status,
         "message": message,
@@ -180,6 +227,20 @@ def transport_error(
     """
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return ConnectError(f"no connection within the timeout: {exc}", method=method, url=url)
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return CertificateError(
+            f"the TLS certificate of {exc.host} is not trusted ({exc.certificate_error}); "
+            "behind a proxy that inspects TLS, pass its CA as AsyncSession(ssl='/path/ca.pem')",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        # The proxy refused to open the tunnel: the request never reached the service.
+        return ConnectError(
+            f"the proxy refused the connection: HTTP {exc.status} {exc.message}",
+            method=method,
+            url=url,
+        )
     if isinstance(exc, aiohttp.ClientConnectorError):
         return ConnectError(f"{type(exc).__name__}: {exc}", method=method, url=url)
     if isinstance(exc, (asyncio.TimeoutError, builtins.TimeoutError)):  # distinct before 3.11
@@ -203,7 +264,7 @@ def decode_answer(
     data_type: Any, *, status: int, body: bytes, method: str, url: str, headers: Mapping[str, str]
 ) -> Envelope[Any]:
     """Read one answer into ``Envelope[data_type]``, or raise the error it represents."""
-    if status >= 400:
+    if status >= 300:
         raise api_error(status=status, body=body, method=method, url=url, headers=headers)
     if data_type is None and not body.strip():  # test the type first: strip copies the body
         return Envelope(success=True, data=None)

@@ -16,6 +16,7 @@ from webwork_async import _constants as defaults
 from webwork_async._validation import is_count, is_seconds
 from webwork_async.errors import (
     APIError,
+    CertificateError,
     ConfigurationError,
     ConnectError,
     DecodeError,
@@ -57,11 +58,14 @@ def is_retryable(method: str, error: WebWorkError) -> bool:
     """Whether ``error`` on a ``method`` request may be retried without risking a second effect.
 
     - :class:`ConnectError` and 429 (:class:`RateLimitError`): the request never acted; any method.
+      A :class:`CertificateError` is not retried: the same certificate would be refused again.
     - 502, 503, 504, a broken connection, a timeout, or a body that is not JSON at all: only for
       idempotent methods (GET, PUT, DELETE), since the service may have acted already.
     - Anything else (4xx, 500, a body that does not fit the model, ``success: false``): never;
       trying again would give the same answer.
     """
+    if isinstance(error, CertificateError):
+        return False  # the same certificate would be refused again
     if isinstance(error, (ConnectError, RateLimitError)):
         return True
     if method not in defaults.IDEMPOTENT_METHODS:

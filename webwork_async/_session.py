@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import os
 import platform
+import warnings
+from pathlib import Path
+from ssl import SSLContext, SSLError, create_default_context
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import aiohttp
 
 from webwork_async import _constants as defaults
-from webwork_async._core import RequestCore
+from webwork_async._core import ConnectionOptions, RequestCore
 from webwork_async._options import CallSettings
-from webwork_async._protocol import build_headers, check_token, normalize_base_url
+from webwork_async._protocol import (
+    build_headers,
+    check_proxy,
+    check_token,
+    is_loopback,
+    normalize_base_url,
+    redact_url,
+)
 from webwork_async._ratelimit import RateLimit, shared_limiter
 from webwork_async._retry import RetryPolicy
 from webwork_async._validation import is_count, is_seconds
 from webwork_async._version import __version__
-from webwork_async.errors import ConfigurationError
+from webwork_async.errors import ConfigurationError, InsecureTLSWarning
 from webwork_async.resources.projects import ProjectsResource
 from webwork_async.resources.workspaces import WorkspacesResource
 
@@ -48,6 +59,46 @@ def _count(name: str, value: object, *, minimum: int) -> int:
     return value
 
 
+#: What ``ssl=`` takes: a context, a CA bundle file, False (no verification), or None/True.
+TLSOption = SSLContext | str | os.PathLike[str] | bool | None
+
+
+def _tls_setting(value: TLSOption, base_url: str) -> SSLContext | bool:
+    """The connector's ``ssl`` for ``value``; a path becomes a context trusting that CA bundle.
+
+    ``False`` switches certificate checks off: meant for a local test server, so it warns
+    (:class:`InsecureTLSWarning`) for any other host.
+    """
+    if value is None or value is True:
+        return True
+    if value is False:
+        host = urlsplit(base_url).hostname or ""
+        if not is_loopback(host):
+            warnings.warn(
+                f"ssl=False: TLS certificates of {host} are not checked, so anyone on the path "
+                "can read the token; pass ssl='/path/to/ca-bundle.pem' to trust a private CA",
+                InsecureTLSWarning,
+                stacklevel=3,
+            )
+        return False
+    if isinstance(value, SSLContext):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        path = Path(value)
+        if not path.is_file():
+            raise ConfigurationError(f"ssl: no CA bundle file at {str(path)!r}")
+        try:
+            return create_default_context(cafile=str(path))
+        except SSLError as exc:
+            raise ConfigurationError(
+                f"ssl: {str(path)!r} is not a PEM CA bundle ({exc.reason or exc})"
+            ) from None
+    raise ConfigurationError(
+        "ssl must be an ssl.SSLContext, a CA bundle path, False or None, "
+        f"got {type(value).__name__}"
+    )
+
+
 def _default_user_agent() -> str:
     return (
         f"webwork-async/{__version__} aiohttp/{aiohttp.__version__} "
@@ -73,7 +124,8 @@ class AsyncSession:
 
     Args:
         token: personal access token or OAuth2 access token; defaults to ``$WEBWORK_TOKEN``.
-        base_url: the API root, ``https://api.webwork-tracker.com/api/v2/`` by default.
+        base_url: the API root; defaults to ``$WEBWORK_BASE_URL``, then
+            ``https://api.webwork-tracker.com/api/v2/``.
         timeout: seconds for one attempt (or an ``aiohttp.ClientTimeout``), counted from the
             moment the request is sent: time queued for a slot or the rate limiter is not in it.
         total_timeout: seconds for a whole call from the moment it is made: queueing, every attempt
@@ -86,7 +138,15 @@ class AsyncSession:
         connector_limit_per_host: per-host cap of the pool (0 = only ``connector_limit``).
         user_agent: the ``User-Agent`` header; a webwork-async one by default.
         session: an ``aiohttp.ClientSession`` owned by the caller.
-        trace_configs: aiohttp trace configs, for the session this object creates.
+        trace_configs: aiohttp trace configs, for the session this object creates. They see
+            every request's headers, ``Authorization`` included: never log those as they are.
+        proxy: an HTTP proxy for every request, ``http://[user:password@]host:port``; the
+            credentials are never shown in a ``repr``, a log line or an error.
+        trust_env: take the proxy from ``HTTPS_PROXY``/``HTTP_PROXY`` and ``NO_PROXY`` (as
+            aiohttp reads them) when ``proxy`` is not given.
+        ssl: how TLS certificates are checked: an ``ssl.SSLContext``, the path of a CA bundle
+            to trust (a TLS-inspecting proxy's CA, say), or ``False`` for no check (for a
+            local server; it warns for any other host). By default the system's CAs.
     """
 
     projects: ProjectsResource
@@ -98,7 +158,7 @@ class AsyncSession:
         self,
         token: str | None = None,
         *,
-        base_url: str = defaults.DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float | aiohttp.ClientTimeout = defaults.DEFAULT_TIMEOUT,
         total_timeout: float = defaults.DEFAULT_TOTAL_TIMEOUT,
         retry: RetryPolicy | None = _DEFAULT_RETRY,
@@ -109,6 +169,9 @@ class AsyncSession:
         user_agent: str | None = None,
         session: aiohttp.ClientSession | None = None,
         trace_configs: list[aiohttp.TraceConfig] | None = None,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        ssl: TLSOption = None,
     ) -> None:
         if token is None:
             token = os.environ.get(defaults.TOKEN_ENV_VAR)
@@ -121,17 +184,33 @@ class AsyncSession:
             raise ConfigurationError(
                 f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
             )
-        if session is not None and trace_configs is not None:
-            raise ConfigurationError(
-                "trace_configs apply only to a session this object creates; "
-                "give them to your own aiohttp.ClientSession instead"
-            )
+        if session is not None:
+            given = [
+                name
+                for name, value in (
+                    ("trace_configs", trace_configs),
+                    ("proxy", proxy),
+                    ("trust_env", trust_env or None),
+                    ("ssl", ssl),
+                )
+                if value is not None
+            ]
+            if given:
+                raise ConfigurationError(
+                    f"{', '.join(given)} apply only to a session this object creates; "
+                    "give them to your own aiohttp.ClientSession instead"
+                )
+        if not isinstance(trust_env, bool):
+            raise ConfigurationError(f"trust_env must be True or False, got {trust_env!r}")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError(f"retry must be a RetryPolicy or None, got {retry!r}")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise ConfigurationError(f"rate_limit must be a RateLimit or None, got {rate_limit!r}")
         token = check_token(token)
+        if base_url is None:
+            base_url = os.environ.get(defaults.BASE_URL_ENV_VAR) or defaults.DEFAULT_BASE_URL
         base_url = normalize_base_url(base_url)
+        self._proxy = None if proxy is None else check_proxy(proxy)
         retry = retry or RetryPolicy(max_retries=0)
         self._core = RequestCore(
             base_url=base_url,
@@ -145,21 +224,27 @@ class AsyncSession:
             limiter=shared_limiter(token, base_url),
             rate_limit=rate_limit,
             max_concurrency=_count("max_concurrency", max_concurrency, minimum=1),
-            connector_limit=_count("connector_limit", connector_limit, minimum=0),
-            connector_limit_per_host=_count(
-                "connector_limit_per_host", connector_limit_per_host, minimum=0
+            connection=ConnectionOptions(
+                limit=_count("connector_limit", connector_limit, minimum=0),
+                limit_per_host=_count(
+                    "connector_limit_per_host", connector_limit_per_host, minimum=0
+                ),
+                keepalive_timeout=defaults.DEFAULT_KEEPALIVE_TIMEOUT,
+                ssl=_tls_setting(ssl, base_url),
+                proxy=self._proxy,
+                trust_env=trust_env,
+                trace_configs=trace_configs,
             ),
-            keepalive_timeout=defaults.DEFAULT_KEEPALIVE_TIMEOUT,
             session=session,
-            trace_configs=trace_configs,
         )
         self.projects = ProjectsResource(self._core)
         self.workspaces = WorkspacesResource(self._core)
 
     def __repr__(self) -> str:
+        proxy = "" if self._proxy is None else f" proxy={redact_url(self._proxy)!r}"
         return (
             f"<AsyncSession base_url={self._core.base_url!r} state={self._core.state!r} "
-            f"max_concurrency={self._core.max_concurrency}>"
+            f"max_concurrency={self._core.max_concurrency}{proxy}>"
         )
 
     @property

@@ -18,9 +18,11 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "CertificateError",
     "ConfigurationError",
     "ConnectError",
     "DecodeError",
+    "InsecureTLSWarning",
     "InvalidArgumentError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -176,6 +178,13 @@ class ConnectError(TransportError):
     """No connection could be made (refused, DNS, connect or pool timeout): nothing was sent."""
 
 
+class CertificateError(ConnectError):
+    """The server's TLS certificate was not trusted: nothing was sent, and it is not retried.
+
+    Behind a proxy that inspects TLS with its own CA, pass that CA as ``AsyncSession(ssl=path)``.
+    """
+
+
 class TimeoutError(TransportError, builtins.TimeoutError):
     """An attempt outlived its timeout, or the call its deadline."""
 
@@ -208,3 +217,7 @@ class DecodeError(WebWorkError):
         self.body = body
         excerpt = body[:_BODY_EXCERPT].decode("utf-8", "replace")
         super().__init__(f"{method} {url} -> HTTP {status}: {problem}; body starts {excerpt!r}")
+
+
+class InsecureTLSWarning(UserWarning):
+    """TLS certificate checks are off (``ssl=False``) for a host other than this machine."""

@@ -1,0 +1,114 @@
+"""Real servers on 127.0.0.1 for the network tests: a forward proxy and the fake over TLS."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from ssl import SSLContext
+
+from aiohttp import web
+from proxy_request_log import LOG_ENV_VAR
+
+from webwork_async.testing import FakeWebWork
+
+_HERE = Path(__file__).parent
+
+PROXY_USER = "proxy-user"
+PROXY_PASSWORD = "pr0xy-DO-NOT-LEAK-41d9"
+_START_TIMEOUT = 30.0
+
+
+@dataclass
+class ForwardProxy:
+    """A running proxy.py (the PyPI package) on 127.0.0.1 that requires basic auth.
+
+    ``request_log`` gets a line per request it forwards (see ``proxy_request_log``).
+    """
+
+    port: int
+    request_log: Path
+
+    def url(self, password: str = PROXY_PASSWORD) -> str:
+        return f"http://{PROXY_USER}:{password}@127.0.0.1:{self.port}"
+
+    def passed(self, method: str, target_port: int) -> int:
+        """How many requests (or CONNECT tunnels) it carried to 127.0.0.1:target_port."""
+        lines = self.request_log.read_text().splitlines() if self.request_log.exists() else []
+        return lines.count(f"{method} 127.0.0.1:{target_port}")
+
+
+@contextlib.contextmanager
+def forward_proxy() -> Iterator[ForwardProxy]:
+    """Start proxy.py on a free port; stop it on exit, also when the test failed."""
+    with tempfile.TemporaryDirectory(prefix="webwork-proxy-") as folder:
+        port_file, request_log = Path(folder, "port"), Path(folder, "requests.log")
+        command = [
+            sys.executable,
+            "-m",
+            "proxy",
+            "--hostname",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+            "--num-workers",
+            "1",
+            "--num-acceptors",
+            "1",
+            "--log-level",
+            "WARNING",
+            "--basic-auth",
+            f"{PROXY_USER}:{PROXY_PASSWORD}",
+            "--plugins",
+            "proxy_request_log.RequestLog",
+        ]
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(_HERE), os.environ.get("PYTHONPATH", "")]),
+            LOG_ENV_VAR: str(request_log),
+        }
+        process = subprocess.Popen(
+            command,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its worker processes go with it
+        )
+        try:
+            deadline = time.monotonic() + _START_TIMEOUT
+            while not (port_file.exists() and port_file.read_text().strip()):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"proxy.py did not start (exit code {process.poll()})")
+                time.sleep(0.05)
+            yield ForwardProxy(int(port_file.read_text()), request_log)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@contextlib.asynccontextmanager
+async def serve_over_tls(fake: FakeWebWork, context: SSLContext) -> AsyncIterator[str]:
+    """Serve ``fake`` over HTTPS on 127.0.0.1 in the running loop; yield its base URL."""
+    runner = web.AppRunner(fake.make_app(), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        port = int(runner.addresses[0][1])
+        yield f"https://127.0.0.1:{port}/api/v2/"
+    finally:
+        await runner.cleanup()
