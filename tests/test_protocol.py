@@ -25,8 +25,10 @@ from webwork_async._protocol import (
     encode_query,
     envelope_decoder,
     error_class_for,
+    is_loopback,
     normalize_base_url,
     parse_retry_after,
+    redact_url,
 )
 
 URL = "http://127.0.0.1:1/api/v2/projects?workspace_id=1"
@@ -250,3 +252,34 @@ def test_ignored_data_accepts_anything_and_an_empty_body() -> None:
 def test_decoders_are_built_once_per_type() -> None:
     assert envelope_decoder(list[Project]) is envelope_decoder(list[Project])
     assert envelope_decoder(Project) is not envelope_decoder(list[Project])
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://user:pw@proxy:3128", "http://***@proxy:3128"),
+        ("https://user@proxy:3128/path", "https://***@proxy:3128/path"),
+        ("http://proxy:3128", "http://proxy:3128"),
+        ("user:pw@proxy", "***@proxy"),
+        ("http://proxy/a@b", "http://proxy/a@b"),  # an @ in the path is not a credential
+    ],
+)
+def test_redact_url_hides_credentials_only(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("[::1]", True),
+        ("api.localhost", True),
+        ("api.webwork-tracker.com", False),
+        ("10.0.0.1", False),
+        ("localhost.example.com", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
