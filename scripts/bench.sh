@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 bench_stamp=".venv/.installed-bench"
 if [ ! -f "$bench_stamp" ] || [ pyproject.toml -nt "$bench_stamp" ]; then
-    .venv/bin/pip install --quiet -e '.[dev,bench]'
+    .venv/bin/pip install --quiet -e '.[dev,examples,bench]'
     touch "$bench_stamp"
 fi
 exec .venv/bin/python benchmarks/compare.py "$@"
