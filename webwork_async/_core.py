@@ -302,10 +302,10 @@ class RequestCore:
                         data=exchange.payload,
                         headers=exchange.headers,
                         timeout=timeout,
-                        # A redirected write would be replayed elsewhere (or turned into a
-                        # GET): only reads follow, and aiohttp drops the Authorization header
-                        # on a redirect to another origin.
-                        allow_redirects=method == "GET",
+                        # The API does not redirect: a redirect comes from a proxy or a wrong
+                        # base_url, and following it would replay a write elsewhere or pass
+                        # another host's answer off as API data. It is an APIError instead.
+                        allow_redirects=False,
                     ) as response:
                         raw = await response.read()
                         status = response.status

@@ -194,9 +194,9 @@ def api_error(
     except (msgspec.DecodeError, msgspec.ValidationError):
         parsed = ErrorBody()
     message = parsed.message or f"HTTP {status}"
-    if status < 400:  # a redirect that was not followed: only reads (GET) follow them
+    if status < 400:  # a redirect: never followed (the API itself does not redirect)
         location = redact_url(headers.get("Location", "?"))
-        message = f"redirected to {location}; only GET requests follow redirects (check base_url)"
+        message = f"redirected to {location}, not followed: the API does not redirect (base_url?)"
     common: dict[str, Any] = {
         "status": status,
         "message": message,
