@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 import pytest
 
@@ -80,6 +82,74 @@ def test_cli_serves_seeded_data_and_hides_token(stop_signal: signal.Signals) -> 
     assert "3 workspaces" in first_line
     assert " projects" in first_line
     assert "Warning" not in stderr
+
+
+def _get_json(url: str, token: str) -> Any:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def test_cli_tells_the_seeding_on_stderr() -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        _command(
+            "--port", str(port), "--workspaces", "4", "--projects-min", "2", "--projects-max",
+            "9", "--seed", "3",
+        ),
+        env=_env(SECRET),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        base_url = f"http://127.0.0.1:{port}/api/v2/"
+        _wait_until_answering(base_url + "workspaces", process)
+        workspaces = _get_json(base_url + "workspaces?per_page=100", SECRET)["data"]
+        served_projects = 0
+        for workspace in workspaces:
+            page = _get_json(base_url + f"projects?workspace_id={workspace['id']}", SECRET)
+            served_projects += page["meta"]["pagination"]["total"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert SECRET not in stdout + stderr
+    assert len(workspaces) == 4
+    assert 4 * 2 <= served_projects <= 4 * 9
+    lines = stderr.splitlines()
+    assert len(lines) == 2, stderr  # no progress lines for a small seed
+    assert lines[0] == "Seeding 4 workspaces (2-9 projects each, seed 3)..."
+    assert re.fullmatch(
+        rf"seeded 4 workspaces and {served_projects} projects in \d+\.\d s", lines[1]
+    )
+    assert f"with 4 workspaces and {served_projects} projects (seed 3)" in stdout.splitlines()[0]
+
+
+def test_cli_reports_progress_of_big_seeds() -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        _command("--port", str(port), "--workspaces", "600", "--projects-max", "0"),
+        env=_env(SECRET),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}/api/v2/"
+        _wait_until_answering(base_url + "workspaces", process)
+        served = _get_json(base_url + "workspaces?per_page=1", SECRET)["meta"]["pagination"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert SECRET not in stdout + stderr
+    assert served["total"] == 600
+    lines = stderr.splitlines()
+    assert lines[0] == "Seeding 600 workspaces (0 projects each, seed 0)..."
+    assert lines[1:-1] == [f"... {done}/600 workspaces" for done in range(60, 600, 60)]
+    assert re.fullmatch(r"seeded 600 workspaces and 0 projects in \d+\.\d s", lines[-1])
+    assert "with 600 workspaces and 0 projects" in stdout.splitlines()[0]
 
 
 def test_cli_token_option_overrides_environment() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Any
 
+import aiohttp
 import pytest
 from fake_helpers import TOKEN, Api
 
@@ -659,3 +661,105 @@ async def test_seeded_data_is_served(api: Api, fake: FakeWebWork) -> None:
     reply = await api.get("projects", workspace_id=workspace_id, per_page=100)
     assert reply.body["data"] == fake.projects(workspace_id)
     assert reply.body["meta"]["pagination"]["total"] == 25
+
+
+async def _served(fake: FakeWebWork) -> tuple[list[Any], list[Any]]:
+    """Every workspace and every live project the fake serves, in id order."""
+    async with fake.serve() as base_url, aiohttp.ClientSession() as session:
+        api = Api(session, base_url)
+        workspaces = (await api.get("workspaces", per_page=100)).body["data"]
+        projects = []
+        for workspace in workspaces:
+            reply = await api.get("projects", workspace_id=workspace["id"], per_page=100)
+            projects.extend(reply.body["data"])
+        return workspaces, projects
+
+
+async def test_same_seed_serves_identical_workspaces_and_projects() -> None:
+    first, second, other = (FakeWebWork(token=TOKEN) for _ in range(3))
+    for fake in (first, second):
+        fake.seed(workspaces=12, projects_per_workspace=(1, 8), seed=5)
+    other.seed(workspaces=12, projects_per_workspace=(1, 8), seed=6)
+    workspaces, projects = await _served(first)
+    assert await _served(second) == (workspaces, projects)
+    other_workspaces, other_projects = await _served(other)
+
+    def names_and_times(items: list[Any], name: str) -> list[Any]:
+        return [(item["id"], item[name], item["created_at"]) for item in items]
+
+    assert [w["id"] for w in other_workspaces] == [w["id"] for w in workspaces]
+    assert names_and_times(other_workspaces, "workspace_name") != names_and_times(
+        workspaces, "workspace_name"
+    )
+    assert names_and_times(other_projects, "name") != names_and_times(projects, "name")
+    assert len(projects) >= 12
+    for workspace in workspaces:
+        moment = datetime.strptime(workspace["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+        assert workspace["activated_at"] == moment.strftime("%Y-%m-%d %H:%M:%S")
+    for project in projects:
+        for field in ("created_at", "updated_at"):  # real moments, written the API's way
+            moment = datetime.strptime(project[field], "%Y-%m-%dT%H:%M:%S.%fZ")
+            assert moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") == project[field]
+        for field in ("start_date", "deadline"):
+            if project[field] is not None:
+                assert date.fromisoformat(project[field]).isoformat() == project[field]
+
+
+def test_seeded_projects_have_the_fields_of_added_ones_in_the_same_order() -> None:
+    fake = FakeWebWork()
+    (workspace_id,) = fake.seed(workspaces=1, projects_per_workspace=(30, 30), seed=3)
+    added = fake.add_project(workspace_id, name="Added")
+    seeded = fake.projects(workspace_id)[:-1]
+    assert all(list(project) == list(added) for project in seeded)
+    assert {type(project["rate"]) for project in seeded} <= {int, float}
+    assert all(type(project["contracts_count"]) is int for project in seeded)
+    assert all(project["owner_id"] == added["owner_id"] for project in seeded)
+    assert [project["id"] for project in seeded] == list(range(1, 31))
+    assert added["id"] == 31
+
+
+def test_seed_progress_counts_up_to_the_total() -> None:
+    fake = FakeWebWork()
+    calls: list[tuple[int, int]] = []
+    ids = fake.seed(
+        workspaces=25,
+        projects_per_workspace=(0, 3),
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert len(ids) == 25
+    assert calls[-1] == (25, 25)
+    assert all(total == 25 for _, total in calls)
+    done = [count for count, _ in calls]
+    assert done == sorted(set(done))
+    assert 0 < done[0] < 25
+    assert 2 <= len(calls) <= 11  # every tenth or so, not every workspace
+
+    empty: list[tuple[int, int]] = []
+    assert fake.seed(workspaces=0, progress=lambda *counts: empty.append(counts)) == []
+    assert empty == [(0, 0)]
+
+
+def test_seed_progress_sees_the_workspaces_done_and_may_stop_the_seeding() -> None:
+    fake = FakeWebWork()
+    seen: list[int] = []
+
+    def stop_after_first(done: int, total: int) -> None:
+        seen.append(len(fake.projects(done)))  # the done workspaces are stored already
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fake.seed(workspaces=30, projects_per_workspace=(2, 2), progress=stop_after_first)
+    assert seen == [2]
+    assert fake.add_workspace() == 4  # seeding stopped after 3 of the 30 workspaces
+
+
+def test_project_count_counts_live_projects_per_workspace_or_in_all() -> None:
+    fake = FakeWebWork()
+    first, second = fake.add_workspace(), fake.add_workspace()
+    for name in ("A", "B", "C"):
+        fake.add_project(first, name=name)
+    fake.add_project(second, name="Archived", deleted_at="2024-01-01T00:00:00.000000Z")
+    assert fake.project_count(first) == len(fake.projects(first)) == 3
+    assert fake.project_count(second) == 0
+    assert fake.project_count(second, include_archived=True) == 1
+    assert fake.project_count() == 3 and fake.project_count(include_archived=True) == 4

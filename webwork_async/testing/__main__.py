@@ -8,6 +8,9 @@ The token comes from ``--token`` or the ``WEBWORK_TOKEN`` environment variable a
 printed. ``--fault`` and ``--rate-limit`` make the server misbehave (see
 ``FakeWebWork.inject`` and ``FakeWebWork.enforce_rate_limit``). Used for demos, benchmarks and
 manual poking at the client.
+
+Seeding is told on stderr, with a progress line per tenth of the workspaces when there are more
+than 500 of them; stdout gets the server's address and options once it listens.
 """
 
 from __future__ import annotations
@@ -18,10 +21,17 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from webwork_async._constants import TOKEN_ENV_VAR
+
+if TYPE_CHECKING:
+    from webwork_async.testing._server import FakeWebWork
+
+#: Seeds of more workspaces than this report their progress on stderr.
+_PROGRESS_ABOVE: Final = 500
 
 
 class _FaultSpec(NamedTuple):
@@ -123,16 +133,49 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _say(text: str) -> None:
+    """Progress for the person at the terminal: stderr, so stdout stays the server's summary."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _report_progress(done: int, total: int) -> None:
+    if done < total:  # the end is told by the "seeded ..." line
+        _say(f"... {done}/{total} workspaces")
+
+
+def _seed(fake: FakeWebWork, args: argparse.Namespace) -> tuple[list[int], int]:
+    """Seed ``fake`` as the options say, telling stderr; return the workspace ids and projects."""
+    low, high = args.projects_min, args.projects_max
+    per_workspace = f"{low}-{high} projects" if low != high else _plural(low, "project")
+    _say(
+        f"Seeding {_plural(args.workspaces, 'workspace')} ({per_workspace} each, "
+        f"seed {args.seed})..."
+    )
+    started = time.perf_counter()
+    workspace_ids = fake.seed(
+        workspaces=args.workspaces,
+        projects_per_workspace=(low, high),
+        seed=args.seed,
+        progress=_report_progress if args.workspaces > _PROGRESS_ABOVE else None,
+    )
+    project_count = fake.project_count()
+    elapsed = time.perf_counter() - started
+    _say(
+        f"seeded {_plural(len(workspace_ids), 'workspace')} and "
+        f"{_plural(project_count, 'project')} in {elapsed:.1f} s"
+    )
+    return workspace_ids, project_count
+
+
 async def _serve(args: argparse.Namespace, token: str) -> None:
     from webwork_async.testing._server import FakeWebWork
 
     fake = FakeWebWork(token=token)
-    workspace_ids = fake.seed(
-        workspaces=args.workspaces,
-        projects_per_workspace=(args.projects_min, args.projects_max),
-        seed=args.seed,
-    )
-    project_count = sum(len(fake.projects(workspace_id)) for workspace_id in workspace_ids)
+    workspace_ids, project_count = _seed(fake, args)
     details = []  # printed after the address
     fake.fault_seed = args.fault_seed
     for spec in args.fault:

@@ -14,7 +14,7 @@ import logging
 import secrets
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Final
 
 import msgspec
@@ -252,16 +252,24 @@ class FakeWebWork:
         workspaces: int,
         projects_per_workspace: tuple[int, int] = (0, 60),
         seed: int = 0,
+        progress: Callable[[int, int], object] | None = None,
     ) -> list[int]:
         """Add ``workspaces`` realistic workspaces with projects; same seed -> same data.
 
-        Returns the new workspace ids.
+        Each workspace gets a random number of projects from the inclusive range
+        ``projects_per_workspace``. ``progress``, if given, is called as
+        ``progress(done, total)`` with the number of workspaces seeded so far and ``workspaces``:
+        after about every tenth of them and always at the end with ``(total, total)`` (once with
+        ``(0, 0)`` when ``workspaces`` is 0), from the calling thread while the fake's lock is
+        held, so requests wait; an exception it raises stops the seeding, keeping the workspaces
+        done so far. Returns the new workspace ids.
         """
         return seed_state(
             self._state,
             workspaces=workspaces,
             projects_per_workspace=projects_per_workspace,
             seed=seed,
+            progress=progress,
         )
 
     # -- reading state ------------------------------------------------------------------------
@@ -274,6 +282,18 @@ class FakeWebWork:
             return json_copy(
                 projects.list_stored(self._state, workspace_id, include_archived=include_archived)
             )
+
+    def project_count(
+        self, workspace_id: int | None = None, *, include_archived: bool = False
+    ) -> int:
+        """How many projects one workspace (or, with None, every workspace) holds; no copies."""
+        with self._state.lock:
+            rows = (
+                self._state.projects
+                if workspace_id is None
+                else self._state.projects.in_workspace(workspace_id)
+            )
+            return sum(1 for row in rows if include_archived or row.data.get("deleted_at") is None)
 
     @property
     def requests(self) -> list[RecordedRequest]:

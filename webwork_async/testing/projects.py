@@ -3,14 +3,15 @@
 Routes: ``GET/POST /projects`` and ``GET/PUT/DELETE /projects/{projectId}``. DELETE archives: the
 project keeps its row with ``deleted_at`` set and disappears from every route.
 
-Also holds :func:`insert_project`, the lenient builder used by ``FakeWebWork.add_project`` and the
-seeder (no API validation, so tests can store any shape of data they need).
+Also holds :func:`insert_project`, the lenient builder used by ``FakeWebWork.add_project`` (no API
+validation, so tests can store any shape of data they need), and :func:`store_built_projects`, the
+seeder's fast path for rows it builds JSON-ready itself.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -145,6 +146,33 @@ def insert_project(
         data["id"] = project_id
         state.projects.insert(project_id, Row(workspace_id=workspace_id, data=data))
         return data
+
+
+def store_built_projects(
+    state: FakeState, workspace_id: int, built: Iterable[dict[str, Any]]
+) -> None:
+    """Store ``built`` projects, complete JSON-ready Project dicts, in ``workspace_id``.
+
+    The seeder's fast path: each dict must have exactly the keys of :data:`PROJECT_FIELDS` in
+    that order, hold only JSON-ready values (dates and timestamps already formatted) and share
+    no list or dict with anything else, because it is stored as it is, neither checked nor
+    copied (use :func:`insert_project` for any other data). Its ``id`` and ``owner_id`` are
+    overwritten with a new id and the workspace's owner. Raises ``KeyError`` for an unknown
+    workspace.
+    """
+    with state.lock:
+        workspace = state.workspaces.get(workspace_id)
+        if workspace is None:
+            raise KeyError(f"unknown workspace {workspace_id}")
+        owner_id = workspace.data["owner_id"]
+        table = state.projects
+        for data in built:
+            project_id = state.next_id(PROJECT_KIND)
+            while project_id in table:
+                project_id = state.next_id(PROJECT_KIND)
+            data["id"] = project_id
+            data["owner_id"] = owner_id
+            table.insert(project_id, Row(workspace_id, data))
 
 
 def list_stored(
