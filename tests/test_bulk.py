@@ -13,9 +13,9 @@ from webwork_async import (
     AsyncSession,
     AuthenticationError,
     InvalidArgumentError,
+    JobProgress,
     NotFoundError,
     PermissionDeniedError,
-    Progress,
     Project,
     RateLimit,
     RetryPolicy,
@@ -197,7 +197,7 @@ async def test_progress_counts_workspaces_items_requests_retries_and_waits(
     asked = [*restricted, *good, *good[:5]]  # repeated ids count once
     webwork_fake.inject("server_error", status=503, method="GET", path="projects", times=5)
     assert webwork_fake.base_url is not None
-    seen: list[Progress] = []
+    seen: list[JobProgress] = []
     async with AsyncSession(
         token=webwork_fake.token,
         base_url=webwork_fake.base_url,

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from canned_server import Canned, CannedServer, envelope, stray_tasks
 
-from webwork_async import AsyncSession, InvalidArgumentError, Progress, Project, ServerError
+from webwork_async import AsyncSession, InvalidArgumentError, JobProgress, Project, ServerError
 
 
 def project(n: int) -> dict[str, Any]:
@@ -136,7 +136,7 @@ async def test_a_page_walk_reports_progress_after_each_page(
     canned: CannedServer, where: str
 ) -> None:
     canned.answer["/api/v2/projects"] = paged(950, where=where)
-    seen: list[Progress] = []
+    seen: list[JobProgress] = []
     async with AsyncSession(token="t", base_url=canned.base_url, rate_limit=None) as ww:
         walked = [
             len(page) async for page in ww.projects.list(workspace_id=1).pages(progress=seen.append)

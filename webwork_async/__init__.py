@@ -7,7 +7,7 @@ Start with :class:`AsyncSession`; errors live in :mod:`webwork_async.errors`, mo
 from webwork_async._bulk import WorkspaceResult
 from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator, Page
-from webwork_async._progress import Progress, ProgressCallback
+from webwork_async._progress import JobProgress, ProgressCallback
 from webwork_async._ratelimit import RateLimit
 from webwork_async._retry import RetryPolicy
 from webwork_async._session import AsyncSession
@@ -47,11 +47,11 @@ __all__ = [
     "DecodeError",
     "InsecureTLSWarning",
     "InvalidArgumentError",
+    "JobProgress",
     "NotFoundError",
     "Page",
     "Pagination",
     "PermissionDeniedError",
-    "Progress",
     "ProgressCallback",
     "Project",
     "ProjectTag",

@@ -75,7 +75,7 @@ class AsyncPaginator(Generic[T]):
     async def to_list(self, *, progress: ProgressCallback | None = None) -> list[T]:
         """Every item of every page, in order (gathered a page at a time, not item by item).
 
-        ``progress`` is called with a :class:`~webwork_async.Progress` after each page.
+        ``progress`` is called with a :class:`~webwork_async.JobProgress` after each page.
         """
         tracker = _tracker(progress)
         return await self._collect(tracker.stats if tracker else None, tracker)
@@ -102,7 +102,7 @@ class AsyncPaginator(Generic[T]):
     ) -> AsyncGenerator[Page[T], None]:
         """Every page in order, starting at ``page`` (default 1).
 
-        ``progress`` is called with a :class:`~webwork_async.Progress` as each page arrives.
+        ``progress`` is called with a :class:`~webwork_async.JobProgress` as each page arrives.
         """
         tracker = _tracker(progress)
         stats = tracker.stats if tracker else None

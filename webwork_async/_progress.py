@@ -2,7 +2,7 @@
 
 A long job (300 workspaces at 60 requests a minute is five minutes) should show signs of life.
 ``list_many(..., progress=callback)``, ``paginator.pages(progress=callback)`` and
-``paginator.to_list(progress=callback)`` call ``callback(Progress)`` each time a workspace or a
+``paginator.to_list(progress=callback)`` call ``callback(JobProgress)`` each time a workspace or a
 page is finished. Nothing is counted when no callback is given.
 """
 
@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Progress", "ProgressCallback", "ProgressTracker", "RequestStats"]
+__all__ = ["JobProgress", "ProgressCallback", "ProgressTracker", "RequestStats"]
 
 
 @dataclass(frozen=True)
-class Progress:
+class JobProgress:
     """How far a job has come, at the moment a workspace (or a page) was finished.
 
     Attributes:
@@ -44,7 +44,7 @@ class Progress:
 
 
 #: What ``progress=`` takes: a plain function, called in the task that consumes the results.
-ProgressCallback = Callable[[Progress], object]
+ProgressCallback = Callable[[JobProgress], object]
 
 
 class RequestStats:
@@ -60,7 +60,7 @@ class RequestStats:
 
 
 class ProgressTracker:
-    """Counts one job's finished units and hands a :class:`Progress` to the callback each time."""
+    """Counts one job's finished units; hands a :class:`JobProgress` to the callback each time."""
 
     __slots__ = ("_callback", "_started", "done", "failed", "items", "stats", "total")
 
@@ -80,7 +80,7 @@ class ProgressTracker:
         self.items += items
         stats = self.stats
         self._callback(
-            Progress(
+            JobProgress(
                 done=self.done,
                 total=self.total,
                 failed=self.failed,

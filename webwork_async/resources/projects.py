@@ -86,7 +86,7 @@ class ProjectsResource(Resource):
         ``error`` and never stops the others, except a rejected token (401) or an unusable session:
         then every workspace not yet finished is reported with that error at once, and nothing more
         is sent. Repeated ids are fetched once. ``progress`` is called with a
-        :class:`~webwork_async.Progress` as each workspace is finished.
+        :class:`~webwork_async.JobProgress` as each workspace is finished.
         """
         params = {"name": check.optional_text("name", name)}
         return self._fan_out(

@@ -1,0 +1,410 @@
+"""The programs in examples/ run as real processes against the fake server, as a user runs them.
+
+Each example gets ``WEBWORK_TOKEN`` and ``WEBWORK_BASE_URL`` in its environment (nothing on its
+command line) and runs with ``-W error``; the web apps are started on a free port, asked real
+HTTP requests with aiohttp, then stopped with a signal and must exit cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from webwork_async import AsyncSession
+from webwork_async.testing import FakeWebWork
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+RUN_TIMEOUT = 60.0  # a generous bound for a whole run, never reached when things work
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+#: What a clean run never prints: crashes, unclosed sessions or connections, lost tasks.
+CRASH_SIGNS = ("Traceback", "Unclosed", "Task was destroyed", "Exception ignored")
+
+
+@dataclass
+class World:
+    """A fake WebWork served from a thread, and the environment the examples run in."""
+
+    fake: FakeWebWork
+    env: dict[str, str]
+    managed: list[int]  # workspaces where the user may use the API, in id order
+    big: int  # one of them, with more than one page of projects
+    restricted: int  # the user is a "Regular User" there: 403
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    fake = FakeWebWork()
+    restricted = fake.add_workspace(role="Regular User")  # first: the examples must skip it
+    fake.add_project(restricted, name="Not yours")
+    managed = fake.seed(workspaces=3, projects_per_workspace=(2, 12), seed=5)
+    big = fake.add_workspace(role="Executive manager", name="Big")
+    for number in range(130):
+        fake.add_project(big, name=f"Big project {number}")
+    fake.add_project(big, name="Launch", deadline="2030-06-30")
+    with fake.serve_in_thread() as base_url:
+        env = {**clean_env(), "WEBWORK_TOKEN": fake.token, "WEBWORK_BASE_URL": base_url}
+        yield World(fake, env, [*managed, big], big, restricted)
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without WebWork or pytest settings; output unbuffered."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("WEBWORK_", "PYTEST_"))
+    }
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_example(name: str, *args: str, world: World, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``examples/<name>.py`` to its end (killed if it outlives RUN_TIMEOUT)."""
+    return subprocess.run(
+        [sys.executable, "-W", "error", str(EXAMPLES / f"{name}.py"), *args],
+        env=world.env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
+def assert_clean(world: World, *outputs: str) -> None:
+    for output in outputs:
+        assert world.fake.token not in output
+        for sign in CRASH_SIGNS:
+            assert sign not in output, output
+
+
+# --- quickstart ----------------------------------------------------------------------------------
+
+
+def test_quickstart(world: World, tmp_path: Path) -> None:
+    done = run_example("quickstart", world=world, cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert_clean(world, done.stdout, done.stderr)
+    workspace_id = world.managed[0]
+    assert f"workspace {world.restricted}: " in done.stdout  # listed, then skipped
+    assert f"using workspace {workspace_id}\n" in done.stdout
+    expected = len(world.fake.projects(workspace_id))
+    assert f"all pages: {expected} projects" in done.stdout
+    created = re.search(r"^created project (\d+) ", done.stdout, re.MULTILINE)
+    assert created is not None, done.stdout
+    project_id = int(created.group(1))
+    for verb in ("got", "updated", "archived"):
+        assert f"{verb} project {project_id}" in done.stdout
+
+    archived = [
+        p for p in world.fake.projects(workspace_id, include_archived=True) if p["id"] == project_id
+    ]
+    assert len(archived) == 1
+    assert archived[0]["name"] == "Quickstart project"
+    assert archived[0]["budget_estimation"] == 5000
+    assert archived[0]["deadline"] is not None
+    assert archived[0]["deleted_at"] is not None  # archived, so no longer listed
+    assert project_id not in {p["id"] for p in world.fake.projects(workspace_id)}
+    fake = world.fake
+    assert fake.request_count("POST", "projects") == 1
+    for method in ("GET", "PUT", "DELETE"):
+        assert fake.request_count(method, f"projects/{project_id}") == 1
+    assert all(request.workspace_id != world.restricted for request in fake.requests)
+
+
+# --- bulk_job ------------------------------------------------------------------------------------
+
+
+def stored_rows(db: Path) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(db)) as connection:
+        return connection.execute(
+            "SELECT workspace_id, id, name, deadline FROM projects ORDER BY workspace_id, id"
+        ).fetchall()
+
+
+def fake_rows(world: World) -> list[tuple[Any, ...]]:
+    return [
+        (workspace_id, p["id"], p["name"], p["deadline"])
+        for workspace_id in world.managed
+        for p in world.fake.projects(workspace_id)
+    ]
+
+
+def test_bulk_job_stores_every_complete_workspace_and_reports_the_rest(
+    world: World, tmp_path: Path
+) -> None:
+    db = tmp_path / "projects.db"
+
+    def sync() -> subprocess.CompletedProcess[str]:
+        done = run_example(
+            "bulk_job", "--db", str(db), "--concurrency", "3", world=world, cwd=tmp_path
+        )
+        assert done.returncode == 1, done.stderr  # the restricted workspace failed
+        assert_clean(world, done.stdout, done.stderr)
+        assert f"workspace {world.restricted} failed: PermissionDeniedError" in done.stderr
+        assert "rate-limit waits" in done.stderr  # the progress bar's last state
+        return done
+
+    done = sync()
+    expected = fake_rows(world)
+    assert any(row[3] == "2030-06-30" for row in expected)  # deadlines are stored too
+    assert stored_rows(db) == expected
+    workspaces = len(world.managed) + 1
+    assert f"{len(expected)} projects stored, 1 of {workspaces} workspaces failed" in done.stdout
+
+    sync()  # again: upserted, not duplicated
+    assert stored_rows(db) == expected
+
+    world.fake.add_project(world.managed[0], name="New since the last run")
+    gone = world.fake.projects(world.big)[0]["id"]
+    asyncio.run(archive(world, gone, workspace_id=world.big))
+    sync()  # the file follows: the new project is in, the archived one is out
+    assert stored_rows(db) == fake_rows(world) != expected
+    assert gone not in {row[1] for row in stored_rows(db)}
+
+
+async def archive(world: World, project_id: int, *, workspace_id: int) -> None:
+    fake = world.fake
+    assert fake.base_url is not None
+    async with AsyncSession(token=fake.token, base_url=fake.base_url, rate_limit=None) as ww:
+        await ww.projects.delete(project_id, workspace_id=workspace_id)
+
+
+# --- the long-running servers ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """An example server running as a process; ``url`` has no trailing slash."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    stderr_file: Path
+
+    def stop(self, signum: int) -> int:
+        """Send ``signum``; the exit code (-N: ended by signal N) once it has exited."""
+        self.process.send_signal(signum)
+        return self.process.wait(STOP_TIMEOUT)
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_file.read_text()
+
+
+@contextmanager
+def serving(name: str, world: World, tmp_path: Path) -> Iterator[Server]:
+    """Start ``examples/<name>.py --host 127.0.0.1 --port <free>``; wait until it accepts.
+
+    Killed on the way out if it is still running, also when the test failed.
+    """
+    port = free_port()
+    listen_on = ["--host", "127.0.0.1", "--port", str(port)]
+    stdout_file, stderr_file = tmp_path / f"{name}.stdout", tmp_path / f"{name}.stderr"
+    with stdout_file.open("wb") as stdout, stderr_file.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-W", "error", EXAMPLES / f"{name}.py", *listen_on],
+            env=world.env,
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", stderr_file)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            assert process.poll() is None, f"{name} exited early:\n{server.stderr}"
+            assert time.monotonic() < deadline, f"{name} did not listen:\n{server.stderr}"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+async def get_all(base: str, paths: list[str]) -> list[tuple[int, Any]]:
+    """GET each path in turn: (status, decoded JSON body) per path."""
+    async with aiohttp.ClientSession(base) as http:
+        answers = []
+        for path in paths:
+            async with http.get(path) as response:
+                answers.append((response.status, await response.json()))
+        return answers
+
+
+async def post_all(base: str, bodies: list[bytes]) -> list[tuple[int, Any]]:
+    """POST each body to /webhook in turn: (status, decoded JSON body) per body."""
+    async with aiohttp.ClientSession(base) as http:
+        answers = []
+        for body in bodies:
+            async with http.post(
+                "/webhook", data=body, headers={"Content-Type": "application/json"}
+            ) as response:
+                answers.append((response.status, await response.json()))
+        return answers
+
+
+# aiohttp's run_app ends with 0 on SIGINT and on SIGTERM. uvicorn ends with 0 on SIGINT; on
+# SIGTERM it shuts down gracefully, then re-raises the signal, so the process ends by SIGTERM.
+WEB_APP_STOPS = [
+    pytest.param("aiohttp_app", signal.SIGINT, 0, id="aiohttp_app-SIGINT"),
+    pytest.param("aiohttp_app", signal.SIGTERM, 0, id="aiohttp_app-SIGTERM"),
+    pytest.param("fastapi_app", signal.SIGINT, 0, id="fastapi_app-SIGINT"),
+    pytest.param("fastapi_app", signal.SIGTERM, -signal.SIGTERM, id="fastapi_app-SIGTERM"),
+]
+
+
+@pytest.mark.parametrize(("name", "signum", "exit_code"), WEB_APP_STOPS)
+def test_web_app(
+    name: str, signum: signal.Signals, exit_code: int, world: World, tmp_path: Path
+) -> None:
+    fake, big = world.fake, world.big
+    launch = next(p for p in fake.projects(big) if p["name"] == "Launch")
+    not_a_number = 422 if name == "fastapi_app" else 400  # FastAPI refuses it itself
+    with serving(name, world, tmp_path) as server:
+        refused = asyncio.run(
+            get_all(
+                server.url,
+                [
+                    "/workspaces/0/projects",
+                    "/workspaces/abc/projects",
+                    f"/workspaces/{big}/projects/0",
+                    f"/workspaces/{big}/projects/abc",
+                ],
+            )
+        )
+        assert [status for status, _ in refused] == [400, not_a_number, 400, not_a_number]
+        assert fake.requests == []  # refused before anything was sent
+        for (_, body), argument in zip(
+            refused, ["workspace_id"] * 2 + ["project_id"] * 2, strict=True
+        ):
+            assert argument in json.dumps(body), body
+
+        answers = asyncio.run(
+            get_all(
+                server.url,
+                [
+                    f"/workspaces/{big}/projects",
+                    f"/workspaces/{big}/projects/{launch['id']}",
+                    f"/workspaces/{big}/projects/999999",
+                    "/workspaces/777777/projects",
+                    f"/workspaces/{world.restricted}/projects",
+                ],
+            )
+        )
+        listed, shown, *failures = answers
+        assert listed == (200, [{"id": p["id"], "name": p["name"]} for p in fake.projects(big)])
+        assert len(listed[1]) > 100  # more than one page
+        assert shown == (200, {"id": launch["id"], "name": "Launch", "deadline": "2030-06-30"})
+        assert [(status, body["error"]) for status, body in failures] == [
+            (404, "NotFoundError"),
+            (404, "NotFoundError"),
+            (403, "PermissionDeniedError"),
+        ]
+        assert all(body["message"] for _, body in failures)
+
+        assert server.stop(signum) == exit_code
+    assert_clean(world, server.stderr, (tmp_path / f"{name}.stdout").read_text())
+    # The session was closed on the way out: by the cleanup context, by the lifespan.
+    closed = "Application shutdown complete." if name == "fastapi_app" else "WebWork session closed"
+    assert closed in server.stderr
+
+
+def test_bot(world: World, tmp_path: Path) -> None:
+    fake, workspace_id = world.fake, world.managed[0]
+    project = fake.projects(workspace_id)[0]
+
+    def event(workspace: object, project: object, kind: str = "project.created") -> bytes:
+        return json.dumps(
+            {"event": kind, "workspace_id": workspace, "project_id": project}
+        ).encode()
+
+    with serving("bot", world, tmp_path) as server:
+        answers = asyncio.run(
+            post_all(
+                server.url,
+                [
+                    event(str(workspace_id), str(project["id"])),  # ids as strings
+                    event(workspace_id, project["id"]),  # or as numbers
+                    event("abc", project["id"]),
+                    event(workspace_id, 0),
+                    event(True, project["id"]),
+                    b'{"event": "project.created"}',
+                    b"not json",
+                    event(workspace_id, 999999),
+                    event(world.restricted, 1),
+                    event(workspace_id, project["id"], kind="project.updated"),
+                    event(workspace_id, project["id"]),  # still alive after the failures
+                ],
+            )
+        )
+        assert [status for status, _ in answers] == [200, 200] + [400] * 5 + [200] * 4
+        good, *_, still_good = [body for _, body in answers]
+        assert good == still_good == {"ok": True}
+        assert answers[1] == (200, {"ok": True})
+        assert all(body["ok"] is False and body["error"] for _, body in answers[2:7])
+        assert answers[7] == (200, {"ok": False, "error": "NotFoundError"})
+        assert answers[8] == (200, {"ok": False, "error": "PermissionDeniedError"})
+        assert answers[9] == (200, {"ok": True, "ignored": True})
+        # One fetch per valid project.created event, nothing for the others.
+        assert fake.request_count("GET", f"projects/{project['id']}") == 3
+        assert fake.request_count() == 5
+
+        assert server.stop(signal.SIGTERM) == 0
+    stderr = server.stderr
+    assert_clean(world, stderr, (tmp_path / "bot.stdout").read_text())
+    assert stderr.count(f"project created in workspace {workspace_id}: {project['id']}") == 3
+    assert stderr.count("WARNING") == 2  # the 404 and the 403
+    assert "ignored event 'project.updated'" in stderr
+    assert "WebWork session closed" in stderr
+
+
+# --- test_with_fixture -------------------------------------------------------------------------
+
+
+def test_the_fixture_example_runs_in_a_fresh_project(tmp_path: Path) -> None:
+    project = tmp_path / "user_project"
+    project.mkdir()
+    shutil.copy(EXAMPLES / "test_with_fixture.py", project)
+    # Only [pytest]: no asyncio_mode = auto here, so the file's own marker must do it.
+    (project / "pytest.ini").write_text("[pytest]\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(project)],
+        env=clean_env(),
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^3 passed\b", done.stdout, re.MULTILINE), done.stdout
