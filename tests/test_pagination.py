@@ -9,7 +9,14 @@ import pytest
 from aiohttp import web
 from canned_server import Canned, CannedServer, envelope, stray_tasks
 
-from webwork_async import AsyncSession, InvalidArgumentError, JobProgress, Project, ServerError
+from webwork_async import (
+    AsyncSession,
+    InvalidArgumentError,
+    JobProgress,
+    PaginationError,
+    Project,
+    ServerError,
+)
 
 
 def project(n: int) -> dict[str, Any]:
@@ -65,11 +72,17 @@ async def test_without_pagination_a_capped_page_size_loses_nothing(canned: Canne
     assert ids == list(range(1, 71))
 
 
-async def test_a_service_that_ignores_page_does_not_loop_forever(canned: CannedServer) -> None:
+async def test_a_service_that_ignores_page_is_an_error_not_an_endless_walk(
+    canned: CannedServer,
+) -> None:
     canned.answer["/api/v2/projects"] = Canned(body=envelope([project(1), project(2)]))
     async with AsyncSession(token="t", base_url=canned.base_url) as ww:
-        ids = [p.id async for p in ww.projects.list(workspace_id=1)]
-    assert ids == [1, 2]
+        seen: list[int] = []
+        with pytest.raises(PaginationError, match="same 2 items as page 1") as caught:
+            async for item in ww.projects.list(workspace_id=1):
+                seen.append(item.id)
+    assert seen == [1, 2]  # what came before the repeat was delivered, nothing was passed twice
+    assert caught.value.page == 2 and "workspace_id=1" in caught.value.url
     assert len(canned.seen) == 2
 
 

@@ -8,6 +8,7 @@ from webwork_async._bulk import WorkspaceResult
 from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator, Page
 from webwork_async._progress import JobProgress, ProgressCallback
+from webwork_async._protocol import redact_headers
 from webwork_async._ratelimit import RateLimit
 from webwork_async._retry import RetryPolicy
 from webwork_async._session import AsyncSession
@@ -23,11 +24,14 @@ from webwork_async.errors import (
     InsecureTLSWarning,
     InvalidArgumentError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
     SessionStateError,
     TimeoutError,
+    TransportCause,
     TransportError,
     ValidationError,
     WebWorkError,
@@ -51,20 +55,24 @@ __all__ = [
     "NotFoundError",
     "Page",
     "Pagination",
+    "PaginationError",
     "PermissionDeniedError",
     "ProgressCallback",
     "Project",
     "ProjectTag",
     "RateLimit",
     "RateLimitError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
     "SessionStateError",
     "TimeoutError",
+    "TransportCause",
     "TransportError",
     "ValidationError",
     "WebWorkError",
     "Workspace",
     "WorkspaceResult",
     "__version__",
+    "redact_headers",
 ]

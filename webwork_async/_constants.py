@@ -44,6 +44,13 @@ RATE_LIMIT_PERIOD: Final = 60.0
 RATE_LIMIT_MARGIN: Final = 0.02
 # Epoch-looking X-RateLimit-Reset values are absolute times; smaller ones are seconds from now.
 RATE_LIMIT_RESET_EPOCH_THRESHOLD: Final = 1_000_000_000
+# The longest wait the service may impose (Retry-After, X-RateLimit-Reset), in seconds: a longer
+# one is logged as out of range, raised at once, and pauses the token for this long at most, so a
+# broken gateway cannot block a token for years (RetryPolicy.max_server_wait).
+MAX_SERVER_WAIT: Final = 900.0
+# The lowest X-RateLimit-Limit the client adopts (requests per period); a lower one is logged as
+# out of range and taken as this.
+MIN_ANNOUNCED_LIMIT: Final = 10
 
 # Concurrency: how many requests one AsyncSession has in flight at once. Bulk jobs and the page
 # prefetcher share this semaphore, so it is the one knob for load on the service.
@@ -60,5 +67,11 @@ SERVICE_DEFAULT_PER_PAGE: Final = 20
 # Page size used when iterating every item: the largest the API allows, so that a full walk costs
 # as few requests (and rate-limit tokens) as possible.
 ITER_PER_PAGE: Final = MAX_PER_PAGE
+
+# Answers larger than this (bytes after decompression) are refused with ResponseTooLargeError:
+# a page of 100 items is well under 1 MiB, so this only stops a proxy's huge page or a gzip bomb.
+DEFAULT_MAX_RESPONSE_SIZE: Final = 32 * 1024 * 1024
+# How much of an error answer's body an exception keeps (.body).
+MAX_ERROR_BODY_BYTES: Final = 64 * 1024
 
 LOGGER_NAME: Final = "webwork_async"

@@ -23,9 +23,14 @@ import aiohttp
 import msgspec
 from yarl import URL
 
-from webwork_async._constants import LOGGER_NAME
+from webwork_async._constants import LOGGER_NAME, MAX_ERROR_BODY_BYTES
 from webwork_async._options import CallSettings, attempt_timeout
-from webwork_async._protocol import decode_answer, encode_query, transport_error
+from webwork_async._protocol import (
+    SecretHeaders,
+    decode_answer,
+    encode_query,
+    transport_error,
+)
 from webwork_async._ratelimit import (
     RateLimit,
     RateLimiter,
@@ -36,6 +41,7 @@ from webwork_async._retry import RetryPolicy, is_retryable, retry_delay
 from webwork_async.errors import (
     APIError,
     DecodeError,
+    ResponseTooLargeError,
     SessionStateError,
     TimeoutError,
     TransportError,
@@ -87,12 +93,13 @@ class RequestCore:
         self,
         *,
         base_url: str,
-        headers: dict[str, str],
+        headers: SecretHeaders,
         settings: CallSettings,
         retry: RetryPolicy,
         limiter: RateLimiter,
         rate_limit: RateLimit | None,
         max_concurrency: int,
+        max_response_size: int,
         connection: ConnectionOptions,
         session: aiohttp.ClientSession | None,
     ) -> None:
@@ -108,6 +115,7 @@ class RequestCore:
         self._limiter = limiter
         self._rate_limit = rate_limit
         self._max_concurrency = max_concurrency
+        self._max_response_size = max_response_size
         self._connection = connection
         self._caller_session = session
         self._state = _State.NEW
@@ -134,7 +142,7 @@ class RequestCore:
                 raise SessionStateError("the aiohttp.ClientSession passed as session= is closed")
             http = self._caller_session
             self._plain_headers = self._headers
-            self._json_headers = {**self._headers, **self._json_headers}
+            self._json_headers = SecretHeaders({**self._headers, **self._json_headers})
         else:
             options = self._connection
             connector = aiohttp.TCPConnector(
@@ -234,6 +242,8 @@ class RequestCore:
         exchange = _Exchange(method, url, payload, headers, data_type, settings)
         called_at = time.monotonic()
         deadline_at = called_at + settings.total_timeout
+        if settings.deadline_at is not None:
+            deadline_at = min(deadline_at, settings.deadline_at)
         attempt = 1
         while True:
             try:
@@ -267,7 +277,7 @@ class RequestCore:
             return None
         retry_after = error.retry_after if isinstance(error, APIError) else None
         wait = retry_delay(self._retry, attempt, retry_after=retry_after, sample=random.random())
-        if time.monotonic() + wait >= deadline_at:
+        if wait is None or time.monotonic() + wait >= deadline_at:
             return None  # the deadline would pass while waiting: report the real cause now
         return wait
 
@@ -295,32 +305,7 @@ class RequestCore:
                 started = time.monotonic()
                 if debug:
                     logger.debug("request %s %s attempt=%d", method, url.path_qs, attempt)
-                try:
-                    async with http.request(
-                        method,
-                        url,
-                        data=exchange.payload,
-                        headers=exchange.headers,
-                        timeout=timeout,
-                        # The API does not redirect: a redirect comes from a proxy or a wrong
-                        # base_url, and following it would replay a write elsewhere or pass
-                        # another host's answer off as API data. It is an APIError instead.
-                        allow_redirects=False,
-                    ) as response:
-                        raw = await response.read()
-                        status = response.status
-                        response_headers = response.headers
-                except (asyncio.TimeoutError, builtins.TimeoutError, aiohttp.ClientError) as exc:
-                    raise transport_error(
-                        exc, method=method, url=str(url), timeout=timeout.total
-                    ) from exc
-                except RuntimeError as exc:
-                    if not http.closed:
-                        raise
-                    # aiohttp's answer to a request racing the session's close.
-                    raise SessionStateError(
-                        "the AsyncSession closed while this request was in flight"
-                    ) from exc
+                status, raw, response_headers = await self._send(http, exchange, timeout)
             finally:
                 # The service counted this request before the exchange ended, at the latest now.
                 self._limiter.release(time.monotonic())
@@ -345,6 +330,40 @@ class RequestCore:
             url=str(url),
             headers=response_headers,
         )
+
+    async def _send(
+        self, http: aiohttp.ClientSession, exchange: _Exchange, timeout: aiohttp.ClientTimeout
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        """One HTTP exchange: the answer's status, body and headers, or our error for its failure.
+
+        The error is raised outside the ``except`` clauses, so that neither its ``__cause__`` nor
+        its ``__context__`` is aiohttp's exception, whose request information (and that of any
+        redirect in its history) carries the ``Authorization`` header.
+        """
+        method, url = exchange.method, exchange.url
+        failure: WebWorkError
+        try:
+            async with http.request(
+                method,
+                url,
+                data=exchange.payload,
+                headers=exchange.headers,
+                timeout=timeout,
+                # The API does not redirect: a redirect comes from a proxy or a wrong base_url,
+                # and following it would replay a write elsewhere or pass another host's answer
+                # off as API data. It is an APIError instead.
+                allow_redirects=False,
+            ) as response:
+                raw = await read_body(response, self._max_response_size, method, str(url))
+                return response.status, raw, response.headers
+        except (asyncio.TimeoutError, builtins.TimeoutError, aiohttp.ClientError) as exc:
+            failure = transport_error(exc, method=method, url=str(url), timeout=timeout.total)
+        except RuntimeError:
+            if not http.closed:
+                raise
+            # aiohttp's answer to a request racing the session's close.
+            failure = SessionStateError("the AsyncSession closed while this request was in flight")
+        raise failure
 
     async def _enter(
         self, semaphore: asyncio.Semaphore, exchange: _Exchange, deadline_at: float
@@ -388,11 +407,52 @@ class RequestCore:
             await asyncio.sleep(wait)
 
     def _observe_limits(self, status: int, headers: Mapping[str, str]) -> None:
-        info = read_rate_limit_headers(headers, now_epoch=time.time())
+        info = read_rate_limit_headers(
+            headers, now_epoch=time.time(), max_wait=self._retry.max_server_wait
+        )
+        if info is not None and info.out_of_range:
+            for note in info.out_of_range:
+                logger.warning("the service announced a value out of range: %s", note)
         if status == 429:
             self._limiter.observe(info or RateLimitHeaders(), time.monotonic(), rejected=True)
         elif info is not None:
             self._limiter.observe(info, time.monotonic(), rejected=False)
+
+
+async def read_body(response: aiohttp.ClientResponse, limit: int, method: str, url: str) -> bytes:
+    """The answer's body; one larger than ``limit`` bytes (after decompression) is refused.
+
+    A plain answer whose Content-Length is within the limit is read in one go, the common case.
+    A compressed or chunked one is counted as it is decompressed, and reading stops at the limit,
+    so neither a gateway's huge page nor a gzip bomb is ever held whole.
+    """
+    length = response.content_length
+    if length is not None and length > limit:
+        raise ResponseTooLargeError(
+            limit=limit, method=method, url=url, status=response.status, body=b"", size=length
+        )
+    if length is not None and "Content-Encoding" not in response.headers:
+        return await response.read()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            prefix = bytearray()
+            for kept in chunks:
+                prefix += kept[: MAX_ERROR_BODY_BYTES - len(prefix)]
+                if len(prefix) >= MAX_ERROR_BODY_BYTES:
+                    break
+            raise ResponseTooLargeError(
+                limit=limit,
+                method=method,
+                url=url,
+                status=response.status,
+                body=bytes(prefix),
+                size=None,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class _Opened(NamedTuple):

@@ -37,13 +37,15 @@ class CallSettings:
     """The resolved settings of one call: the session's, with the call's options applied.
 
     ``stats``, when set, is where the request core counts the requests of one job (for its
-    progress callback).
+    progress callback); ``deadline_at`` (``time.monotonic()``) bounds a call that is part of a
+    longer one (a page of a walk gathered whole) by that call's deadline.
     """
 
     timeout: aiohttp.ClientTimeout
     total_timeout: float
     max_retries: int
     stats: RequestStats | None = None
+    deadline_at: float | None = None
 
     def apply(self, options: CallOptions) -> CallSettings:
         """These settings with ``options`` applied; a bad option raises InvalidArgumentError."""
@@ -68,11 +70,14 @@ class CallSettings:
             total_timeout=total_timeout,
             max_retries=max_retries,
             stats=self.stats,
+            deadline_at=self.deadline_at,
         )
 
-    def counted_by(self, stats: RequestStats | None) -> CallSettings:
-        """These settings, with the requests made under them counted in ``stats``."""
-        return self if stats is None else replace(self, stats=stats)
+    def within(self, stats: RequestStats | None, deadline_at: float | None) -> CallSettings:
+        """These settings counted in ``stats`` and bounded by ``deadline_at`` (None: unchanged)."""
+        if stats is None and deadline_at is None:
+            return self
+        return replace(self, stats=stats, deadline_at=deadline_at)
 
 
 def _seconds(name: str, value: object) -> float:

@@ -1,24 +1,41 @@
-"""Pages and the paginator that every list operation returns."""
+"""Pages and the paginator that every list operation returns.
+
+The service's pagination is checked, not trusted: ``last_page`` is held to what ``total`` and
+``per_page`` allow, a page identical to the one before it ends the walk with a
+:class:`~webwork_async.errors.PaginationError` in every mode, and a walk gathered whole
+(``to_list``, each workspace of ``list_many``) has the call's ``total_timeout`` as its bound.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import contextlib
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from webwork_async import _validation as check
 from webwork_async._constants import ITER_PER_PAGE
 from webwork_async._progress import ProgressCallback, ProgressTracker, RequestStats
+from webwork_async.errors import PaginationError
 from webwork_async.models._base import Pagination
 
 T = TypeVar("T")
 
-#: Fetches one page: ``(page, per_page, stats)``; page or per_page None leaves it to the service,
-#: and the request is counted in ``stats`` when it is given.
-PageFetcher = Callable[[int | None, int | None, RequestStats | None], Awaitable["Page[T]"]]
+
+class Walk(NamedTuple):
+    """What the page requests of one walk share: their counts, and the walk's deadline."""
+
+    stats: RequestStats | None = None
+    deadline_at: float | None = None  # time.monotonic() by which the whole walk must end
+
+
+#: Fetches one page: ``(page, per_page, walk)``; page or per_page None leaves it to the service.
+PageFetcher = Callable[[int | None, int | None, Walk], Awaitable["Page[T]"]]
+
+_ONE_REQUEST = Walk()
 
 
 @dataclass(frozen=True)
@@ -36,8 +53,24 @@ class Page(Generic[T]):
 
     @property
     def last_page(self) -> int | None:
-        """The number of the last page, when the service told it."""
-        return None if self.pagination is None else self.pagination.last_page
+        """The number of the last page, when the service told it; never beyond what its own
+        ``total`` and ``per_page`` allow (a lying ``last_page`` cannot make a walk endless)."""
+        info = self.pagination
+        if info is None:
+            return None
+        last = info.last_page
+        if info.total is not None and info.per_page:
+            allowed = max(1, -(-info.total // info.per_page))
+            last = allowed if last is None else min(last, allowed)
+        return last
+
+
+def promises_items(pagination: Pagination | None, page: int | None) -> bool:
+    """Whether ``pagination`` says that page ``page`` (None: the first) holds items."""
+    if pagination is None or not pagination.total:
+        return False
+    size = pagination.per_page
+    return size is None or pagination.total > ((page or 1) - 1) * size
 
 
 class AsyncPaginator(Generic[T]):
@@ -49,18 +82,31 @@ class AsyncPaginator(Generic[T]):
     are fetched concurrently (at most ``prefetch`` ahead, under the session's semaphore) and
     yielded in order. Without pagination data it walks page by page until an empty page.
     :meth:`pages` and :meth:`to_list` take a ``progress`` callback, called after each page.
+
+    ``total_timeout`` bounds each page request of a walk you iterate (your loop sets the pace),
+    and the whole walk of :meth:`to_list`. A page identical to the one before it raises
+    :class:`~webwork_async.errors.PaginationError` (the service ignores ``page``).
     """
 
     def __init__(
-        self, fetch: PageFetcher[T], *, page: int | None, per_page: int | None, prefetch: int
+        self,
+        fetch: PageFetcher[T],
+        *,
+        page: int | None,
+        per_page: int | None,
+        prefetch: int,
+        total_timeout: float,
+        source: str,
     ) -> None:
         self._fetch = fetch
         self._page = page
         self._per_page = per_page
         self._prefetch = max(1, prefetch)
+        self._total_timeout = total_timeout
+        self._source = source  # "GET <url>", for errors
 
     def __await__(self) -> Generator[object, None, Page[T]]:
-        return self._fetch(self._page, self._per_page, None).__await__()
+        return self._fetch(self._page, self._per_page, _ONE_REQUEST).__await__()
 
     def __aiter__(self) -> AsyncGenerator[T, None]:
         return self._items()
@@ -83,14 +129,18 @@ class AsyncPaginator(Generic[T]):
     async def _collect(
         self, stats: RequestStats | None, tracker: ProgressTracker | None = None
     ) -> list[T]:
-        """:meth:`to_list`, counting requests in ``stats`` (``list_many`` counts per job)."""
+        """:meth:`to_list`, counting requests in ``stats`` (``list_many`` counts per job).
+
+        The whole walk must end within ``total_timeout``.
+        """
+        walk = Walk(stats, time.monotonic() + self._total_timeout)
         start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
-        first = await self._fetch(start, per_page, stats)
+        first = await self._fetch(start, per_page, walk)
         _page_done(tracker, first, start)
         if first.last_page is not None and first.last_page <= start:
             return first.items  # one page: the common case of a bulk job, kept cheap
         items = list(first.items)
-        following = self._following(first, start, per_page, stats)
+        following = self._following(first, start, per_page, walk)
         async with contextlib.aclosing(following) as pages:
             async for page in pages:
                 _page_done(tracker, page, start)
@@ -105,34 +155,37 @@ class AsyncPaginator(Generic[T]):
         ``progress`` is called with a :class:`~webwork_async.JobProgress` as each page arrives.
         """
         tracker = _tracker(progress)
-        stats = tracker.stats if tracker else None
+        walk = Walk(tracker.stats if tracker else None)
         start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
-        first = await self._fetch(start, per_page, stats)
+        first = await self._fetch(start, per_page, walk)
         _page_done(tracker, first, start)
         yield first
-        following = self._following(first, start, per_page, stats)
+        following = self._following(first, start, per_page, walk)
         async with contextlib.aclosing(following) as pages:
             async for page in pages:
                 _page_done(tracker, page, start)
                 yield page
 
     async def _following(
-        self, first: Page[T], start: int, per_page: int, stats: RequestStats | None
+        self, first: Page[T], start: int, per_page: int, walk: Walk
     ) -> AsyncGenerator[Page[T], None]:
         """The pages after ``first``, fetched up to ``prefetch`` ahead and yielded in order."""
         last = first.last_page
         if last is None:
-            async for page in self._walk_until_empty(first, start, per_page, stats):
+            async for page in self._walk_until_empty(first, start, per_page, walk):
                 yield page
             return
         window: collections.deque[asyncio.Future[Page[T]]] = collections.deque()
-        following = start + 1
+        following, previous = start + 1, first
         try:
             while following <= last or window:
                 while following <= last and len(window) < self._prefetch:
-                    window.append(asyncio.ensure_future(self._fetch(following, per_page, stats)))
+                    window.append(asyncio.ensure_future(self._fetch(following, per_page, walk)))
                     following += 1
-                yield await window.popleft()
+                page = await window.popleft()
+                self._check_moved_on(previous, page, following - len(window) - 1)
+                yield page
+                previous = page
         finally:
             for pending in window:
                 pending.cancel()
@@ -140,18 +193,28 @@ class AsyncPaginator(Generic[T]):
                 await asyncio.gather(*window, return_exceptions=True)
 
     async def _walk_until_empty(
-        self, previous: Page[T], number: int, per_page: int, stats: RequestStats | None
+        self, previous: Page[T], number: int, per_page: int, walk: Walk
     ) -> AsyncIterator[Page[T]]:
         # Without pagination data a short page does not prove the end (the service may cap
-        # per_page), so only an empty page does; a page equal to the one before means the
-        # service ignores `page`, and walking on would never end.
+        # per_page), so only an empty page does.
         while previous.items:
             number += 1
-            page = await self._fetch(number, per_page, stats)
-            if page.items == previous.items:
-                return
+            page = await self._fetch(number, per_page, walk)
+            self._check_moved_on(previous, page, number)
             yield page
             previous = page
+
+    def _check_moved_on(self, previous: Page[T], page: Page[T], number: int) -> None:
+        """A page identical to the one before means the service ignores ``page``: walking on
+        would never end, and stopping quietly could pass a partial list off as whole."""
+        if page.items and page.items == previous.items:
+            raise PaginationError(
+                f"the service answered the same {len(page.items)} items as page {number - 1} "
+                "(it seems to ignore the page parameter); the walk stops",
+                page=number,
+                method="GET",
+                url=self._source,
+            )
 
 
 def _page_done(tracker: ProgressTracker | None, page: Page[Any], start: int) -> None:

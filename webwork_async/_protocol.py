@@ -33,6 +33,7 @@ from webwork_async.errors import (
     RateLimitError,
     ServerError,
     TimeoutError,
+    TransportCause,
     TransportError,
     ValidationError,
 )
@@ -121,13 +122,41 @@ def check_token(token: object) -> str:
     return cleaned
 
 
-def build_headers(token: str, user_agent: str) -> dict[str, str]:
-    """Headers sent with every request."""
+#: Header names whose values are credentials.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` fit to log: credential values (``Authorization``,
+    ``Proxy-Authorization``, cookies) replaced by ``***``.
+
+    For aiohttp trace configs, whose callbacks see every request's headers as sent::
+
+        async def on_request_start(session, context, params):
+            log.info("%s %s %s", params.method, params.url, redact_headers(params.headers))
+    """
     return {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/json",
-        "User-Agent": user_agent,
+        name: "***" if name.lower() in SECRET_HEADERS else value for name, value in headers.items()
     }
+
+
+class SecretHeaders(dict[str, str]):
+    """Request headers whose ``repr`` hides credentials, so a logged or inspected value (a
+    frame's locals in an error tracker, say) never shows the token."""
+
+    def __repr__(self) -> str:
+        return repr(redact_headers(self))
+
+
+def build_headers(token: str, user_agent: str) -> SecretHeaders:
+    """Headers sent with every request."""
+    return SecretHeaders(
+        {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        }
+    )
 
 
 def encode_query(params: Mapping[str, object]) -> dict[str, str]:
@@ -189,10 +218,7 @@ def api_error(
     A body that is not the documented error JSON (an HTML page from a proxy, say) still gives the
     right class, with the HTTP reason standing in for the message.
     """
-    try:
-        parsed = _error_decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        parsed = ErrorBody()
+    parsed = _read_error_body(body) or ErrorBody()
     message = parsed.message or f"HTTP {status}"
     if status < 400:  # a redirect: never followed (the API itself does not redirect)
         location = redact_url(headers.get("Location", "?"))
@@ -223,8 +249,29 @@ def transport_error(
 
     A connection that could not be made (refused, DNS, connect or pool timeout) is a
     :class:`ConnectError`: the request never left. Everything later (a reset, a cut body, a read
-    timeout) may have reached the service.
+    timeout) may have reached the service. The error's ``__cause__`` is a
+    :class:`TransportCause` summing ``exc`` up: aiohttp's exception itself is never attached.
     """
+    error = _transport_error(exc, method=method, url=url, timeout=timeout)
+    error.__cause__ = TransportCause(f"{type(exc).__name__}: {scrubbed_message(exc)}")
+    return error
+
+
+def scrubbed_message(exc: BaseException) -> str:
+    """What an aiohttp exception says, without the request information some of them carry.
+
+    A ``ClientResponseError`` (a redirect loop, an oversized header, a proxy's refusal) holds the
+    request's headers, ``Authorization`` included, and its message quotes the URL: only its
+    status and message are kept.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"HTTP {exc.status}: {exc.message}"
+    return str(exc)
+
+
+def _transport_error(
+    exc: BaseException, *, method: str, url: str, timeout: float | None
+) -> TransportError:
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return ConnectError(f"no connection within the timeout: {exc}", method=method, url=url)
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
@@ -245,7 +292,7 @@ def transport_error(
         return ConnectError(f"{type(exc).__name__}: {exc}", method=method, url=url)
     if isinstance(exc, (asyncio.TimeoutError, builtins.TimeoutError)):  # distinct before 3.11
         return TimeoutError(f"no complete answer within {timeout}s", method=method, url=url)
-    return TransportError(f"{type(exc).__name__}: {exc}", method=method, url=url)
+    return TransportError(f"{type(exc).__name__}: {scrubbed_message(exc)}", method=method, url=url)
 
 
 @functools.cache
@@ -270,6 +317,16 @@ def decode_answer(
         return Envelope(success=True, data=None)
     try:
         envelope = envelope_decoder(data_type).decode(body)
+    except RecursionError:  # msgspec's answer to JSON nested too deeply to decode
+        raise DecodeError(
+            "the JSON is nested too deeply to decode",
+            path=None,
+            json_valid=True,
+            method=method,
+            url=url,
+            status=status,
+            body=body,
+        ) from None
     except msgspec.ValidationError as exc:
         in_band = _in_band_failure(body)
         if in_band is not None:
@@ -302,12 +359,18 @@ def decode_answer(
     return envelope
 
 
-def _in_band_failure(body: bytes) -> ErrorBody | None:
+def _read_error_body(body: bytes) -> ErrorBody | None:
+    """The documented error body, or None when the body is something else."""
     try:
-        parsed = _error_decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+        return _error_decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
-    return parsed if parsed.success is False else None
+
+
+def _in_band_failure(body: bytes) -> ErrorBody | None:
+    """The error body of an answer that says ``success: false`` (explicitly), or None."""
+    parsed = _read_error_body(body)
+    return parsed if parsed is not None and parsed.success is False else None
 
 
 def _in_band_error(

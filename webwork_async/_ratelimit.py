@@ -23,6 +23,7 @@ import hashlib
 import heapq
 import math
 import threading
+import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,6 +63,8 @@ class RateLimitHeaders:
     remaining: int | None = None
     reset_after: float | None = None
     retry_after: float | None = None
+    #: What the answer announced beyond sane bounds, each saying how it was taken instead.
+    out_of_range: tuple[str, ...] = ()
 
 
 def _header_number(value: str | None) -> float | None:
@@ -89,20 +92,41 @@ def _reset_after(value: str | None, now_epoch: float) -> float | None:
 
 
 def read_rate_limit_headers(
-    headers: Mapping[str, str], *, now_epoch: float
+    headers: Mapping[str, str], *, now_epoch: float, max_wait: float = defaults.MAX_SERVER_WAIT
 ) -> RateLimitHeaders | None:
-    """Read the rate-limit headers of an answer, or None when it carries none of them."""
-    limit = headers.get("X-RateLimit-Limit")
+    """Read the rate-limit headers of an answer, or None when it carries none of them.
+
+    Values beyond sane bounds are clamped, and ``out_of_range`` says so: a wait longer than
+    ``max_wait`` seconds becomes ``max_wait``, a limit below ``MIN_ANNOUNCED_LIMIT`` becomes it.
+    """
+    limit_text = headers.get("X-RateLimit-Limit")
     remaining = headers.get("X-RateLimit-Remaining")
     reset = headers.get("X-RateLimit-Reset")
-    retry_after = headers.get("Retry-After")
-    if limit is None and remaining is None and reset is None and retry_after is None:
+    retry_text = headers.get("Retry-After")
+    if limit_text is None and remaining is None and reset is None and retry_text is None:
         return None
+    notes: list[str] = []
+    limit = _whole_number(limit_text)
+    if limit is not None and limit < defaults.MIN_ANNOUNCED_LIMIT:
+        notes.append(
+            f"X-RateLimit-Limit {limit} is below {defaults.MIN_ANNOUNCED_LIMIT}; "
+            f"taken as {defaults.MIN_ANNOUNCED_LIMIT}"
+        )
+        limit = defaults.MIN_ANNOUNCED_LIMIT
+    waits = {
+        "X-RateLimit-Reset": _reset_after(reset, now_epoch),
+        "Retry-After": parse_retry_after(retry_text),
+    }
+    for name, wait in waits.items():
+        if wait is not None and wait > max_wait:
+            notes.append(f"{name} asks for a wait of {wait:.3g} s; pausing {max_wait:g} s at most")
+            waits[name] = max_wait
     return RateLimitHeaders(
-        limit=_whole_number(limit),
+        limit=limit,
         remaining=_whole_number(remaining),
-        reset_after=_reset_after(reset, now_epoch),
-        retry_after=parse_retry_after(retry_after),
+        reset_after=waits["X-RateLimit-Reset"],
+        retry_after=waits["Retry-After"],
+        out_of_range=tuple(notes),
     )
 
 
@@ -119,7 +143,8 @@ class RateLimiter:
     but 429 pauses and ``Remaining: 0`` still hold requests back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, key: str | None = None) -> None:
+        self._key = key  # where shared_limiter keeps it; None for a limiter of its own
         self._lock = threading.Lock()
         self._attached: list[RateLimit | None] = []
         self._announced: int | None = None  # a lower X-RateLimit-Limit the service sent
@@ -210,6 +235,8 @@ class RateLimiter:
         """
         until = now + seconds
         self._paused_until = max(self._paused_until, until)
+        if self._key is not None:
+            _keep_until(self._key, self, self._paused_until)
         if self._capacity is None:
             return
         returns = self._in_use(now)
@@ -221,7 +248,7 @@ class RateLimiter:
         """Never believe in more free slots than the service says remain."""
         if self._capacity is None:
             if remaining == 0 and reset_after is not None:
-                self._paused_until = max(self._paused_until, now + reset_after)
+                self._pause(now, reset_after)
             return
         returns = self._in_use(now)
         surplus = self._capacity - len(returns) - self._in_flight - remaining
@@ -230,19 +257,30 @@ class RateLimiter:
             heapq.heappush(returns, back)
 
 
-# One limiter per (token, base URL) in the process, alive while a session holds it.
+# One limiter per (token, base URL) in the process, alive while a session holds it, and while
+# a pause it was told of lasts: a 429's pause outlives every session that met it, until it ends.
 _shared: weakref.WeakValueDictionary[str, RateLimiter] = weakref.WeakValueDictionary()
+_paused: dict[str, tuple[float, RateLimiter]] = {}  # key -> (paused until, limiter)
 _shared_lock = threading.Lock()
 
 
-def shared_limiter(token: str, base_url: str) -> RateLimiter:
+def _keep_until(key: str, limiter: RateLimiter, until: float) -> None:
+    """Hold ``limiter`` alive until the monotonic time ``until``, its pause's end."""
+    with _shared_lock:
+        _paused[key] = (until, limiter)
+
+
+def shared_limiter(token: str, base_url: str, *, now: float | None = None) -> RateLimiter:
     """The limiter for ``token`` at ``base_url``, shared with every other live session using it.
 
     The key is a hash, so the token itself is not kept here.
     """
     key = hashlib.sha256(f"{base_url}\0{token}".encode()).hexdigest()
+    current = time.monotonic() if now is None else now
     with _shared_lock:
+        for expired in [k for k, (until, _) in _paused.items() if until <= current]:
+            del _paused[expired]
         limiter = _shared.get(key)
         if limiter is None:
-            limiter = _shared[key] = RateLimiter()
+            limiter = _shared[key] = RateLimiter(key)
         return limiter

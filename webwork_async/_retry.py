@@ -38,12 +38,17 @@ class RetryPolicy:
         backoff_max: the longest backoff wait in seconds.
         jitter: each wait is lengthened by a random share of itself up to this fraction, so that
             many clients do not retry in step; a wait is never shortened.
+        max_server_wait: the longest wait in seconds the service may impose with
+            ``Retry-After`` or ``X-RateLimit-Reset`` (15 minutes). A longer one is logged as out
+            of range and raised at once, and it pauses the token's requests for this long at
+            most: a broken gateway's ``Retry-After: 1000000000`` cannot block a token for years.
     """
 
     max_retries: int = defaults.DEFAULT_MAX_RETRIES
     backoff: float = defaults.RETRY_BACKOFF
     backoff_max: float = defaults.RETRY_BACKOFF_MAX
     jitter: float = defaults.RETRY_JITTER
+    max_server_wait: float = defaults.MAX_SERVER_WAIT
 
     def __post_init__(self) -> None:
         if not is_count(self.max_retries, 0):
@@ -52,6 +57,10 @@ class RetryPolicy:
             value = getattr(self, name)
             if not is_seconds(value, zero_allowed=True):
                 raise ConfigurationError(f"{name} must be a finite number >= 0, got {value!r}")
+        if not is_seconds(self.max_server_wait):
+            raise ConfigurationError(
+                f"max_server_wait must be a number of seconds > 0, got {self.max_server_wait!r}"
+            )
 
 
 def is_retryable(method: str, error: WebWorkError) -> bool:
@@ -86,11 +95,14 @@ def backoff_delay(policy: RetryPolicy, retry_number: int) -> float:
 
 def retry_delay(
     policy: RetryPolicy, retry_number: int, *, retry_after: float | None, sample: float
-) -> float:
+) -> float | None:
     """Seconds to wait before retry ``retry_number``.
 
     A ``Retry-After`` from the service replaces the backoff and is honoured exactly: jitter
-    (``sample`` in [0, 1), scaled by ``policy.jitter``) only ever lengthens the wait.
+    (``sample`` in [0, 1), scaled by ``policy.jitter``) only ever lengthens the wait. Returns
+    None when ``retry_after`` is beyond ``policy.max_server_wait``: such a wait is not made.
     """
+    if retry_after is not None and retry_after > policy.max_server_wait:
+        return None
     base = retry_after if retry_after is not None else backoff_delay(policy, retry_number)
     return base * (1.0 + policy.jitter * sample)

@@ -147,6 +147,8 @@ class AsyncSession:
         ssl: how TLS certificates are checked: an ``ssl.SSLContext``, the path of a CA bundle
             to trust (a TLS-inspecting proxy's CA, say), or ``False`` for no check (for a
             local server; it warns for any other host). By default the system's CAs.
+        max_response_size: the largest answer accepted, in bytes after decompression (32 MiB);
+            a larger one raises :class:`~webwork_async.errors.ResponseTooLargeError`, unretried.
     """
 
     projects: ProjectsResource
@@ -172,6 +174,7 @@ class AsyncSession:
         proxy: str | None = None,
         trust_env: bool = False,
         ssl: TLSOption = None,
+        max_response_size: int = defaults.DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         if token is None:
             token = os.environ.get(defaults.TOKEN_ENV_VAR)
@@ -224,6 +227,7 @@ class AsyncSession:
             limiter=shared_limiter(token, base_url),
             rate_limit=rate_limit,
             max_concurrency=_count("max_concurrency", max_concurrency, minimum=1),
+            max_response_size=_count("max_response_size", max_response_size, minimum=1),
             connection=ConnectionOptions(
                 limit=_count("connector_limit", connector_limit, minimum=0),
                 limit_per_host=_count(

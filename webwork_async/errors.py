@@ -11,6 +11,8 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, TypedDict
 
+from webwork_async._constants import MAX_ERROR_BODY_BYTES
+
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
@@ -25,17 +27,21 @@ __all__ = [
     "InsecureTLSWarning",
     "InvalidArgumentError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "SessionStateError",
     "TimeoutError",
+    "TransportCause",
     "TransportError",
     "ValidationError",
     "WebWorkError",
 ]
 
-# How much of a raw body an exception message quotes; the whole body stays on ``.body``.
+# How much of a raw body an exception message quotes; ``.body`` keeps up to
+# webwork_async._constants.MAX_ERROR_BODY_BYTES of it.
 _BODY_EXCERPT = 200
 
 
@@ -114,7 +120,7 @@ class APIError(WebWorkError):
         self.error = error
         self.method = method
         self.url = url
-        self.body = body
+        self.body = body[:MAX_ERROR_BODY_BYTES]
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -174,6 +180,15 @@ class TransportError(WebWorkError):
         super().__init__(f"{method} {url}: {message}")
 
 
+class TransportCause(Exception):
+    """What the HTTP library raised beneath a :class:`TransportError`, as a summary.
+
+    Set as the error's ``__cause__`` in place of aiohttp's own exception, whose request
+    information (and that of every redirect in its history) carries the ``Authorization`` header:
+    only the type and the message are kept.
+    """
+
+
 class ConnectError(TransportError):
     """No connection could be made (refused, DNS, connect or pool timeout): nothing was sent."""
 
@@ -187,6 +202,44 @@ class CertificateError(ConnectError):
 
 class TimeoutError(TransportError, builtins.TimeoutError):
     """An attempt outlived its timeout, or the call its deadline."""
+
+
+class ResponseTooLargeError(WebWorkError):
+    """The answer was larger than ``max_response_size`` (after decompression); not retried.
+
+    Reading stopped at the limit: a proxy's huge error page or a compression bomb cannot exhaust
+    memory. ``body`` holds the first bytes only.
+    """
+
+    def __init__(
+        self, *, limit: int, method: str, url: str, status: int, body: bytes, size: int | None
+    ) -> None:
+        self.limit = limit
+        self.method = method
+        self.url = url
+        self.status = status
+        self.body = body
+        self.size = size
+        told = f" (it announced {size} bytes)" if size is not None else ""
+        super().__init__(
+            f"{method} {url} -> HTTP {status}: the answer is larger than {limit} bytes{told}; "
+            "raise AsyncSession(max_response_size=...) if it is expected"
+        )
+
+
+class PaginationError(WebWorkError):
+    """A page walk met pagination that cannot be right, and stopped rather than walk forever.
+
+    A page identical to the one before it (the service ignores ``page``), ``data: null`` where
+    the pagination promised items, or more pages than its own ``total`` allows. Not retried.
+    """
+
+    def __init__(self, problem: str, *, page: int, method: str, url: str) -> None:
+        self.problem = problem
+        self.page = page
+        self.method = method
+        self.url = url
+        super().__init__(f"{method} {url}: page {page}: {problem}")
 
 
 class DecodeError(WebWorkError):
@@ -214,7 +267,7 @@ class DecodeError(WebWorkError):
         self.method = method
         self.url = url
         self.status = status
-        self.body = body
+        self.body = body[:MAX_ERROR_BODY_BYTES]
         excerpt = body[:_BODY_EXCERPT].decode("utf-8", "replace")
         super().__init__(f"{method} {url} -> HTTP {status}: {problem}; body starts {excerpt!r}")
 

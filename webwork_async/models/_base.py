@@ -59,9 +59,12 @@ class Envelope(Model, Generic[T]):
 
 
 class ErrorBody(Model):
-    """The body of an error answer (also of a ``success: false`` answer with HTTP 200)."""
+    """The body of an error answer (also of a ``success: false`` answer with HTTP 200).
 
-    success: bool = False
+    ``success`` is None when the body does not say: only an explicit ``false`` is a failure.
+    """
+
+    success: bool | None = None
     message: str | None = None
     error: str | None = None
     errors: dict[str, list[str] | str] | None = None

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterable, Mapping
 from typing import Any, TypeVar
 
+from yarl import URL
+
 from webwork_async import _validation as check
 from webwork_async._bulk import WorkspaceResult, fan_out
 from webwork_async._core import RequestCore
 from webwork_async._options import CallOptions, CallSettings
-from webwork_async._pagination import AsyncPaginator, Page
-from webwork_async._progress import ProgressCallback, ProgressTracker, RequestStats
+from webwork_async._pagination import AsyncPaginator, Page, Walk, promises_items
+from webwork_async._progress import ProgressCallback, ProgressTracker
+from webwork_async._protocol import encode_query
+from webwork_async.errors import PaginationError
 
 T = TypeVar("T")
 
@@ -88,18 +92,30 @@ class Resource:
     ) -> AsyncPaginator[T]:
         """A paginator from arguments already checked."""
         data_type = _page_type(item_type)
+        source = str(URL(self._core.base_url + path).with_query(encode_query(params)))
 
-        async def fetch(
-            number: int | None, size: int | None, stats: RequestStats | None
-        ) -> Page[T]:
+        async def fetch(number: int | None, size: int | None, walk: Walk) -> Page[T]:
             query = {**params, "page": number, "per_page": size}
             envelope = await self._core.request(
-                "GET", path, data_type, params=query, settings=settings.counted_by(stats)
+                "GET", path, data_type, params=query, settings=settings.within(*walk)
             )
-            return Page(items=envelope.data or [], pagination=envelope.page_info)
+            pagination = envelope.page_info
+            if envelope.data is None and promises_items(pagination, number):
+                raise PaginationError(
+                    "data is null although the pagination promises items on this page",
+                    page=number or 1,
+                    method="GET",
+                    url=source,
+                )
+            return Page(items=envelope.data or [], pagination=pagination)
 
         return AsyncPaginator(
-            fetch, page=page, per_page=per_page, prefetch=self._core.max_concurrency
+            fetch,
+            page=page,
+            per_page=per_page,
+            prefetch=self._core.max_concurrency,
+            total_timeout=settings.total_timeout,
+            source=source,
         )
 
     def _fan_out(
