@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -9,12 +10,16 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from typing import Any
 
 import pytest
+
+from webwork_async.testing import FaultKind
+from webwork_async.testing.__main__ import _fault_spec, _is_loopback, _parser
 
 SECRET = "cli-secret-token-0123456789"
 
@@ -172,6 +177,112 @@ def test_cli_token_option_overrides_environment() -> None:
         stdout, stderr = process.communicate(timeout=15)
     assert SECRET not in stdout + stderr
     assert process.returncode == 0
+    warning, seeding = stderr.splitlines()[:2]  # told before seeding and binding
+    assert warning.startswith("Warning: --token shows the token in the process list")
+    assert "WEBWORK_TOKEN" in warning
+    assert seeding.startswith("Seeding 1 workspace")
+    assert stderr.count("Warning") == 1
+
+
+def test_cli_help_prefers_the_token_from_the_environment() -> None:
+    help_text = " ".join(_parser().format_help().split())
+    assert "Prefer $WEBWORK_TOKEN: a token on the command line shows in the process list" in (
+        help_text
+    )
+    assert "shell history" in help_text
+
+
+def test_cli_warns_when_reachable_from_the_network() -> None:
+    process = subprocess.Popen(
+        _command("--host", "0.0.0.0", "--port", "0", "--workspaces", "1"),
+        env=_env(SECRET),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(30, process.kill)  # readline() must not block forever
+    watchdog.start()
+    try:
+        assert process.stdout is not None
+        first_line = process.stdout.readline()  # printed once listening
+        match = re.search(r"http://0\.0\.0\.0:(\d+)/api/v2/", first_line)
+        assert match is not None, first_line
+        url = f"http://127.0.0.1:{match.group(1)}/api/v2/workspaces"
+        assert _wait_until_answering(url, process) == 401
+    finally:
+        watchdog.cancel()
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert SECRET not in first_line + stdout + stderr
+    warning = stderr.splitlines()[0]  # before seeding, so before binding
+    assert warning == (
+        "Warning: --host 0.0.0.0 is not a loopback address: the fake is reachable from the "
+        "network and accepts a bearer token that may be a real one"
+    )
+    assert stderr.count("Warning") == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("LocalHost", True),
+        ("::ffff:127.0.0.1", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("", False),
+        ("10.1.2.3", False),
+        ("192.168.0.10", False),
+        ("2001:db8::1", False),
+    ],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert _is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize("kind", list(FaultKind))
+def test_cli_accepts_every_fault_kind(kind: FaultKind) -> None:
+    assert _fault_spec(f"{kind.value}:1:projects") == (kind.value, 1.0, "projects")
+
+
+def test_cli_injects_the_hostile_fault_kinds() -> None:
+    port = _free_port()
+    options = ["--workspaces", "1", "--fault", "redirect:1:projects", "--fault", "null_data"]
+    process = subprocess.Popen(
+        _command("--port", str(port), *options),
+        env=_env(SECRET),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}/api/v2/"
+        _wait_until_answering(base_url + "workspaces", process)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            headers = {"Authorization": f"Bearer {SECRET}"}
+            connection.request("GET", "/api/v2/projects?workspace_id=1", headers=headers)
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        assert response.status == 302
+        assert response.headers["Location"] == ("http://127.0.0.1:9/api/v2/projects?workspace_id=1")
+        assert _get_json(base_url + "workspaces", SECRET)["data"] is None
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert stdout.splitlines()[1:3] == [
+        "Fault redirect with probability 1 on projects",
+        "Fault null_data with probability 1 on every route",
+    ]
+    assert "Warning" not in stderr
 
 
 def test_cli_without_token_exits_2() -> None:

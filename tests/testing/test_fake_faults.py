@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ import aiohttp
 import msgspec
 import pytest
 from fake_helpers import TOKEN, Api
+from yarl import URL
 
 from webwork_async.testing import FakeWebWork, FaultKind, FaultRule
 
@@ -28,8 +30,21 @@ HANDLER_RUNS = [
     "invalid_json",
     "schema_mismatch",
     "slow",
+    "huge_body",
+    "gzip_bomb",
+    "deep_json",
+    "null_data",
+    "endless_pages",
+    "headers",
 ]
-HANDLER_SKIPPED = ["rate_limit", "server_error", "in_band_failure"]
+HANDLER_SKIPPED = ["rate_limit", "server_error", "in_band_failure", "redirect"]
+#: Settings that keep the parametrised tests quick.
+QUICK: dict[str, dict[str, Any]] = {
+    "slow": {"delay": 0.05},
+    "huge_body": {"size": 4096},
+    "gzip_bomb": {"size": 4096},
+}
+MIB = 1024 * 1024
 
 
 class Project(msgspec.Struct):
@@ -75,7 +90,7 @@ def assert_error_envelope(body: bytes, message: str) -> None:
 @pytest.mark.parametrize("kind", HANDLER_RUNS)
 async def test_handler_runs_before_these_faults(fake: FakeWebWork, wire: Api, kind: str) -> None:
     workspace_id = fake.add_workspace()
-    rule = fake.inject(kind, method="POST", delay=0.05)
+    rule = fake.inject(kind, method="POST", **QUICK.get(kind, {}))
     await attempt(wire, "POST", "projects", json={"workspace_id": workspace_id, "name": "P"})
     assert [p["name"] for p in fake.projects(workspace_id)] == ["P"]
     assert fake.executed_count("POST", "projects") == 1
@@ -88,7 +103,7 @@ async def test_handler_runs_before_these_faults(fake: FakeWebWork, wire: Api, ki
 @pytest.mark.parametrize("kind", HANDLER_SKIPPED)
 async def test_handler_skipped_for_these_faults(fake: FakeWebWork, wire: Api, kind: str) -> None:
     workspace_id = fake.add_workspace()
-    fake.inject(kind)
+    fake.inject(kind)  # aiohttp follows a redirect to port 9 and fails to connect
     await attempt(wire, "POST", "projects", json={"workspace_id": workspace_id, "name": "P"})
     assert fake.projects(workspace_id) == []
     assert fake.executed_count() == 0
@@ -281,6 +296,283 @@ async def test_shutdown_during_slow_answer_in_thread_drops_it_cleanly() -> None:
                 await pending
     assert fake.requests[0].status is None
     assert len(fake.projects(workspace_id)) == 1
+
+
+# --- broken or hostile servers, proxies and gateways ---------------------------------------------
+
+
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.mark.parametrize(("status", "expected"), [(None, 302), (301, 301), (303, 303), (307, 307)])
+async def test_redirect_answers_without_running_the_handler(
+    fake: FakeWebWork, wire: Api, status: int | None, expected: int
+) -> None:
+    workspace_id = fake.add_workspace()
+    fake.inject("redirect", status=status, headers={"X-Proxy": "edge-7"})
+    url = wire.base_url + "projects?workspace_id=1&name=a"
+    body = {"workspace_id": workspace_id, "name": "P"}
+    async with wire.session.post(url, json=body, headers=auth(), allow_redirects=False) as reply:
+        assert reply.status == expected
+        assert (
+            reply.headers["Location"] == "http://127.0.0.1:9/api/v2/projects?workspace_id=1&name=a"
+        )
+        assert reply.headers["X-Proxy"] == "edge-7"
+        assert reply.content_type == "application/json"
+        envelope = json.loads(await reply.read())
+    assert envelope["success"] is False
+    assert "127.0.0.1:9" in envelope["error"]
+    assert fake.projects(workspace_id) == []
+    (recorded,) = fake.requests
+    assert (recorded.status, recorded.fault, recorded.executed) == (expected, "redirect", False)
+
+
+async def test_redirect_to_a_given_location(fake: FakeWebWork, wire: Api) -> None:
+    fake.inject("redirect", status=308, location="https://login.example/sso?next=/api")
+    async with wire.session.get(
+        wire.base_url + "workspaces", headers=auth(), allow_redirects=False
+    ) as reply:
+        assert (reply.status, reply.headers["Location"]) == (
+            308,
+            "https://login.example/sso?next=/api",
+        )
+    assert fake.executed_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("workspaces", 200), ("projects", 422), ("projects/5?workspace_id=9", 404)]
+)
+async def test_huge_body_is_an_html_page_of_exactly_size_bytes(
+    fake: FakeWebWork, wire: Api, path: str, status: int
+) -> None:
+    size = 3 * MIB + 5
+    fake.add_workspace()
+    rule = fake.inject("huge_body", size=size)
+    async with wire.session.get(wire.base_url + path, headers=auth()) as reply:
+        assert reply.status == status
+        assert reply.content_type == "text/html"
+        assert int(reply.headers["Content-Length"]) == size
+        body = await reply.read()
+    assert len(body) == size
+    assert body.startswith(b"<!DOCTYPE html>")
+    assert body.endswith(b"</html>\n")
+    assert fake.requests[0].status == status
+    assert rule.size == size
+    assert fake.inject("huge_body").size == 64 * MIB
+
+
+@pytest.mark.parametrize("size", [0, 10, 200])
+async def test_huge_body_of_a_few_bytes(fake: FakeWebWork, wire: Api, size: int) -> None:
+    fake.inject("huge_body", size=size)
+    reply = await wire.send("GET", "workspaces")
+    assert (reply.status, len(reply.body), reply.headers["Content-Length"]) == (
+        200,
+        size,
+        str(size),
+    )
+
+
+async def test_gzip_bomb_decompresses_to_size_bytes(fake: FakeWebWork) -> None:
+    size = 8 * MIB + 3
+    fake.add_workspace()
+    fake.inject("gzip_bomb", size=size)
+    async with fake.serve() as base_url:
+        async with aiohttp.ClientSession(auto_decompress=False) as session:
+            async with session.get(base_url + "workspaces", headers=auth()) as reply:
+                assert reply.status == 200
+                assert reply.headers["Content-Encoding"] == "gzip"
+                assert reply.content_type == "application/json"
+                compressed = await reply.read()
+        assert int(reply.headers["Content-Length"]) == len(compressed) < 64 * 1024
+        inflated = zlib.decompressobj(wbits=31)
+        plain = inflated.decompress(compressed) + inflated.flush()
+        assert inflated.eof
+        assert inflated.unused_data == b""
+        assert len(plain) == size
+        assert json.loads(plain)["data"].strip() == ""
+        async with aiohttp.ClientSession() as session:  # a client that decompresses gets it all
+            assert len((await Api(session, base_url).send("GET", "workspaces")).body) == size
+    assert [r.status for r in fake.requests] == [200, 200]
+    assert fake.inject("gzip_bomb").size == 512 * MIB
+
+
+async def test_deep_json_nests_data_depth_levels(fake: FakeWebWork, wire: Api) -> None:
+    fake.add_workspace()
+    rule = fake.inject("deep_json", times=1)
+    assert rule.depth == 1000
+    deep = await wire.send("GET", "workspaces")
+    start = deep.body.index(b"[")
+    assert deep.body[start : start + 2000] == b"[" * 1000 + b"]" * 1000
+    assert deep.body.count(b"[") == deep.body.count(b"]") == 1000
+    envelope = json.loads(deep.body[:start] + b"null" + deep.body[start + 2000 :])
+    assert envelope["success"] is True
+    assert envelope["meta"]["pagination"]["total"] == 1  # the rest of the answer is kept
+    assert deep.status == 200
+
+    fake.inject("deep_json", depth=4)
+    assert json.loads((await wire.send("GET", "workspaces")).body)["data"] == [[[[]]]]
+    missing = await wire.send("GET", "projects/1", params={"workspace_id": 1})
+    assert missing.status == 404
+    assert json.loads(missing.body)["data"] == [[[[]]]]
+
+
+async def test_null_data_with_pagination_claiming_items(fake: FakeWebWork, wire: Api) -> None:
+    workspace_id = fake.add_workspace()
+    project_id = fake.add_project(workspace_id, name="P")["id"]
+    fake.inject("null_data")
+    listing = json.loads(
+        (await wire.send("GET", "projects", params={"workspace_id": workspace_id, "page": 2})).body
+    )
+    assert listing["success"] is True
+    assert listing["data"] is None
+    assert listing["meta"]["pagination"] == {
+        "total": 500,
+        "per_page": 100,
+        "current_page": 2,
+        "last_page": 5,
+        "from": 101,
+        "to": 200,
+    }
+    one = await wire.send("GET", f"projects/{project_id}", params={"workspace_id": workspace_id})
+    single = json.loads(one.body)
+    assert (one.status, single["data"]) == (200, None)
+    assert "pagination" not in single["meta"]
+    assert fake.executed_count() == 2
+
+
+async def test_null_data_keeps_a_pagination_that_claims_more(fake: FakeWebWork, wire: Api) -> None:
+    fake.seed(workspaces=600, projects_per_workspace=(0, 0))
+    fake.inject("null_data")
+    listing = json.loads((await wire.send("GET", "workspaces", params={"page": 3})).body)
+    assert listing["data"] is None
+    assert listing["meta"]["pagination"] == {
+        "total": 600,
+        "per_page": 20,
+        "current_page": 3,
+        "last_page": 30,
+        "from": 41,
+        "to": 60,
+    }
+
+
+async def test_endless_pages_answer_the_first_page_forever(fake: FakeWebWork, wire: Api) -> None:
+    workspace_id = fake.add_workspace()
+    ids = [fake.add_project(workspace_id, name=f"P{n}")["id"] for n in range(3)]
+    fake.inject("endless_pages")
+    query = {"workspace_id": workspace_id, "per_page": 2}
+    page_7 = json.loads((await wire.send("GET", "projects", params={**query, "page": 7})).body)
+    assert [p["id"] for p in page_7["data"]] == ids[:2]
+    assert page_7["meta"]["pagination"] == {
+        "total": 2 * 10**9,
+        "per_page": 2,
+        "current_page": 7,
+        "last_page": 10**9,
+        "from": 13,
+        "to": 14,
+    }
+    first = json.loads((await wire.send("GET", "projects", params=query)).body)
+    assert [p["id"] for p in first["data"]] == ids[:2]
+    assert first["meta"]["pagination"]["current_page"] == 1
+    assert fake.requests[0].query["page"] == "7"  # recorded as asked
+
+    bad = await wire.send("GET", "projects", params={**query, "page": "x"})
+    assert bad.status == 422
+    one = await wire.send("GET", f"projects/{ids[0]}", params={"workspace_id": workspace_id})
+    assert json.loads(one.body)["data"]["id"] == ids[0]
+    assert [r.fault for r in fake.requests] == ["endless_pages"] * 4
+
+
+async def test_headers_of_9000_bytes_arrive_as_given(fake: FakeWebWork, wire: Api) -> None:
+    value = "v" * 9000
+    fake.inject("headers", headers={"X-Debug-Trace": value})
+    with pytest.raises(aiohttp.ClientResponseError, match="8190"):
+        await wire.send("GET", "workspaces")  # aiohttp's client refuses such a header
+    async with aiohttp.ClientSession(max_field_size=16 * 1024) as session:
+        reply = await Api(session, wire.base_url).send("GET", "workspaces")
+    assert reply.status == 200
+    assert reply.headers["X-Debug-Trace"] == value
+    assert [r.status for r in fake.requests] == [200, 200]
+
+
+async def test_headers_arrive_on_a_raw_socket(fake: FakeWebWork, wire: Api) -> None:
+    fake.inject("headers", headers={"X-Odd": "a" * 9000})
+    url = URL(wire.base_url)
+    host, port = url.host, url.port
+    assert host is not None
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(
+        f"GET /api/v2/workspaces HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n"
+        "Connection: close\r\n\r\n".encode()
+    )
+    head = (await reader.readuntil(b"\r\n\r\n")).decode()
+    writer.close()
+    await writer.wait_closed()
+    assert head.startswith("HTTP/1.1 200 ")
+    assert f"\r\nX-Odd: {'a' * 9000}\r\n" in head
+
+
+async def test_headers_override_those_of_the_fault_and_the_rate_limit(
+    fake: FakeWebWork, wire: Api
+) -> None:
+    fake.add_workspace()
+    fake.inject("rate_limit", path="projects", headers={"Retry-After": "1e308"})
+    limited = await wire.send("GET", "projects", params={"workspace_id": 1})
+    assert (limited.status, limited.headers["Retry-After"]) == (429, "1e308")
+
+    fake.enforce_rate_limit(50, period=60)
+    claims = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "99999999999"}
+    fake.inject("headers", path="workspaces", headers=claims)
+    reply = await wire.send("GET", "workspaces")
+    assert reply.status == 200
+    assert {name: reply.headers[name] for name in claims} == claims
+    assert reply.headers["X-RateLimit-Limit"] == "50"
+    assert json.loads(reply.body)["data"][0]["id"] == 1
+
+
+def test_inject_validates_the_settings_of_each_kind(fake: FakeWebWork) -> None:
+    with pytest.raises(ValueError, match=r"redirect status must be one of \[301, 302, 303, 307"):
+        fake.inject("redirect", status=503)
+    with pytest.raises(ValueError, match="redirect status"):
+        fake.inject("redirect", status=300)
+    with pytest.raises(ValueError, match="server_error status must be one of"):
+        fake.inject("server_error", status=302)
+    with pytest.raises(ValueError, match="status applies to server_error and redirect"):
+        fake.inject("huge_body", status=200)
+    with pytest.raises(ValueError, match="location applies to redirect"):
+        fake.inject("server_error", location="http://example.com/")
+    with pytest.raises(ValueError, match="CR or LF"):
+        fake.inject("redirect", location="http://x/\r\nSet-Cookie: a=b")
+    with pytest.raises(ValueError, match="size applies to huge_body and gzip_bomb"):
+        fake.inject("deep_json", size=10)
+    with pytest.raises(ValueError, match="size"):
+        fake.inject("huge_body", size=-1)
+    with pytest.raises(TypeError, match="size"):
+        fake.inject("gzip_bomb", size=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="depth applies to deep_json"):
+        fake.inject("null_data", depth=3)
+    with pytest.raises(ValueError, match="depth"):
+        fake.inject("deep_json", depth=0)
+    with pytest.raises(ValueError, match="CR or LF"):
+        fake.inject("headers", headers={"X-Split": "a\r\nX-Injected: 1"})
+    for name in ["", "Bad\nName", "Bad:Name"]:
+        with pytest.raises(ValueError, match="header name"):
+            fake.inject("headers", headers={name: "x"})
+    with pytest.raises(TypeError, match="str"):
+        fake.inject("headers", headers={"Retry-After": 5})  # type: ignore[dict-item]
+
+    redirect = fake.inject("redirect")
+    assert (redirect.status, redirect.location, redirect.size, redirect.depth) == (
+        302,
+        None,
+        None,
+        None,
+    )
+    rule = fake.inject("rate_limit", headers={"Retry-After": "0"})
+    assert dict(rule.headers) == {"Retry-After": "0"}
+    with pytest.raises(TypeError):
+        rule.headers["X"] = "y"  # type: ignore[index]
+    assert fake.inject("server_error").status == 503
 
 
 # --- which requests ------------------------------------------------------------------------------

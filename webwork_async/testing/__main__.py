@@ -4,8 +4,10 @@
     WEBWORK_TOKEN=secret python -m webwork_async.testing --fault server_error:0.1 \
         --fault slow:0.05:projects/* --fault-seed 3 --rate-limit 60/60
 
-The token comes from ``--token`` or the ``WEBWORK_TOKEN`` environment variable and is never
-printed. ``--fault`` and ``--rate-limit`` make the server misbehave (see
+The token comes from the ``WEBWORK_TOKEN`` environment variable (preferred) or ``--token``
+(visible in the process list and the shell history, so it warns) and is never printed. A
+``--host`` that is not a loopback address warns that the fake is reachable from the network.
+``--fault`` and ``--rate-limit`` make the server misbehave (see
 ``FakeWebWork.inject`` and ``FakeWebWork.enforce_rate_limit``). Used for demos, benchmarks and
 manual poking at the client.
 
@@ -18,8 +20,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -128,9 +132,46 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token",
         default=None,
-        help=f"bearer token the server accepts (default: ${TOKEN_ENV_VAR}); never printed",
+        help=f"bearer token the server accepts (default: ${TOKEN_ENV_VAR}); never printed. "
+        f"Prefer ${TOKEN_ENV_VAR}: a token on the command line shows in the process list "
+        "(ps) and in the shell history",
     )
     return parser
+
+
+def _is_loopback(host: str) -> bool:
+    """True when ``host`` only binds this machine: 127.0.0.0/8, ::1, localhost.
+
+    Other names count as loopback only if every address they resolve to is; an empty host
+    (every interface) or a name that does not resolve is not.
+    """
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    if not name:
+        return False
+    try:
+        return _is_loopback_address(name)
+    except ValueError:
+        pass
+    try:
+        resolved = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {str(info[4][0]) for info in resolved}
+    return bool(addresses) and all(_is_loopback_address(address) for address in addresses)
+
+
+def _is_loopback_address(text: str) -> bool:
+    """Whether an IP address literal is a loopback one; ValueError when it is no address."""
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _warn(text: str) -> None:
+    print(f"Warning: {text}", file=sys.stderr, flush=True)
 
 
 def _say(text: str) -> None:
@@ -209,6 +250,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"no token: set the {TOKEN_ENV_VAR} environment variable or pass --token")
     if args.workspaces < 0 or args.projects_min < 0 or args.projects_max < args.projects_min:
         parser.error("need --workspaces >= 0 and 0 <= --projects-min <= --projects-max")
+    if args.token is not None:
+        _warn(
+            f"--token shows the token in the process list and the shell history; "
+            f"prefer the {TOKEN_ENV_VAR} environment variable"
+        )
+    if not _is_loopback(args.host):
+        _warn(
+            f"--host {args.host} is not a loopback address: the fake is reachable from the "
+            "network and accepts a bearer token that may be a real one"
+        )
     try:
         asyncio.run(_serve(args, token))
     except KeyboardInterrupt:

@@ -14,7 +14,7 @@ import logging
 import secrets
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Final
 
 import msgspec
@@ -313,7 +313,7 @@ class FakeWebWork:
         """Like :meth:`request_count`, counting only requests whose route handler ran.
 
         Requests answered by auth, the rate limit, a 404/405 or a fault that skips the handler
-        (``rate_limit``, ``server_error``, ``in_band_failure``) are not counted.
+        (``rate_limit``, ``server_error``, ``in_band_failure``, ``redirect``) are not counted.
         """
         return sum(1 for recorded in self._select(method, path) if recorded.executed)
 
@@ -369,6 +369,10 @@ class FakeWebWork:
         status: int | None = None,
         retry_after: float = 1.0,
         delay: float = 2.0,
+        location: str | None = None,
+        size: int | None = None,
+        depth: int | None = None,
+        headers: Mapping[str, str] | None = None,
         seed: int | None = None,
     ) -> FaultRule:
         """Make matching requests fail with a fault of ``kind``; return the new rule.
@@ -379,6 +383,10 @@ class FakeWebWork:
         - ``rate_limit``: 429 "Too Many Attempts." envelope, ``Retry-After: <retry_after>``.
         - ``server_error``: ``status`` (500, 502, 503 (default) or 504) error envelope.
         - ``in_band_failure``: 200 with ``{"success": false, "data": null, ...}``.
+        - ``redirect``: ``status`` (301, 302 (default), 303, 307 or 308) with
+          ``Location: <location>`` and a small JSON error envelope; the handler does not run.
+          Without ``location`` it points at the request's path and query on
+          ``http://127.0.0.1:9`` (a port nobody listens on).
         - ``reset_before_answer``: runs, then the connection closes before any answer byte.
         - ``reset_mid_body``: runs; status line, headers with the full ``Content-Length`` and
           half of the body are sent, then the connection closes.
@@ -390,6 +398,31 @@ class FakeWebWork:
           becomes "x-unexpected"/["x-unexpected"]. Answers without ``data`` pass unchanged.
         - ``slow``: runs; the answer waits ``delay`` seconds (the connection is closed instead
           if the server shuts down meanwhile).
+        - ``huge_body``: runs; the answer's status with an HTML page (``text/html``) of exactly
+          ``size`` bytes (default 64 MiB) and that ``Content-Length``, streamed in chunks.
+        - ``gzip_bomb``: runs; the answer's status with ``Content-Encoding: gzip``,
+          ``Content-Type: application/json`` and the compressed ``Content-Length``: a gzip body
+          that decompresses to ``size`` bytes (default 512 MiB) of
+          ``{"success":true,"data":"<spaces>"}``. It is compressed once per size (in a thread)
+          and cached for the process; 512 MiB compress to about 0.5 MiB.
+        - ``deep_json``: runs; the answer's status and envelope with ``data`` replaced by
+          ``depth`` nested arrays (default 1000: ``[[[...]]]``), still valid JSON; a body that
+          is not a JSON object becomes the bare arrays.
+        - ``null_data``: runs; a JSON answer with ``data`` gets ``"data": null``; its
+          ``meta.pagination``, if any, claims 500 items on 5 pages of 100 (``current_page`` as
+          asked, ``from``/``to`` to match) unless its ``total`` is already 500 or more.
+        - ``endless_pages``: a GET runs as if its query said ``page=1`` (every page answers the
+          first page's items), then ``meta.pagination`` claims the page asked for out of
+          10**9 (``total`` 10**9 * ``per_page``, ``from``/``to`` to match the items). Answers
+          without pagination, and requests with an invalid ``page``, pass unchanged.
+        - ``headers``: runs; the normal answer with ``headers`` added.
+
+        ``headers`` (names and values are strings without CR or LF; values are sent as given,
+        of any length) are added to the answer of every kind last, so they override the
+        fault's own (``inject("rate_limit", headers={"Retry-After": "1e308"})``) and the
+        rate-limit headers. ``status`` is refused for kinds other than ``server_error`` and
+        ``redirect``, ``location`` for kinds other than ``redirect``, ``size`` for kinds other
+        than ``huge_body`` and ``gzip_bomb``, ``depth`` for kinds other than ``deep_json``.
 
         ``method`` (None = any) and ``path`` (None = any; exact or a glob with ``*``, relative
         to "/api/v2/" without a leading "/") select requests; rules are checked in the order
@@ -414,6 +447,10 @@ class FakeWebWork:
             retry_after=retry_after,
             delay=delay,
             seed=seed,
+            location=location,
+            size=size,
+            depth=depth,
+            headers=headers,
         )
 
     def clear_faults(self) -> None:
