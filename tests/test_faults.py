@@ -8,6 +8,7 @@ writes where no POST is carried out twice.
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from webwork_async import (
     WebWorkError,
     WorkspaceResult,
 )
+from webwork_async import _constants as defaults
 from webwork_async.testing import FakeWebWork
 
 WORKSPACES = 520
@@ -73,6 +75,10 @@ def row_id(row: Row) -> str:
     return row.kind if row.status is None else f"{row.kind}_{row.status}"
 
 
+# Ten times the retry backoff, so that a retry which ignored Retry-After shows (see below).
+RETRY_AFTER = 0.05
+
+
 def inject(fake: FakeWebWork, row: Row, method: str, probability: float) -> None:
     fake.inject(
         row.kind,
@@ -80,9 +86,29 @@ def inject(fake: FakeWebWork, row: Row, method: str, probability: float) -> None
         path="projects",
         probability=probability,
         status=row.status,
-        retry_after=0.01,
+        retry_after=RETRY_AFTER,
         delay=SLOW,
     )
+
+
+def retry_gaps(fake: FakeWebWork) -> list[float]:
+    """Seconds between each 429 and the next try of the same request, as the fake saw them."""
+    requests = fake.requests
+    gaps = []
+    for index, refused in enumerate(requests):
+        if refused.status != 429:
+            continue
+        retry = next(
+            (
+                later
+                for later in requests[index + 1 :]
+                if (later.path, later.query) == (refused.path, refused.query)
+            ),
+            None,
+        )
+        if retry is not None:
+            gaps.append(retry.received_at - refused.received_at)
+    return gaps
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +181,12 @@ async def test_bulk_read_under_fault(
         # Retried: only a workspace whose request failed 1 + max_retries times in a row is lost.
         assert len(errors) <= 5
         assert all(error.attempts == 1 + RETRY.max_retries for error in errors)
+    if row.kind == "rate_limit":
+        # Every retry waited what the service asked (not the 5 ms backoff), and mostly no more
+        # (not the 0.5 s a 429 without Retry-After gets).
+        gaps = retry_gaps(fake)
+        assert len(gaps) > 50 and min(gaps) >= RETRY_AFTER
+        assert statistics.median(gaps) < defaults.RETRY_BACKOFF
     else:
         # Not worth retrying: each faulted workspace reports this error after one attempt.
         assert len(errors) > 50

@@ -18,6 +18,7 @@ from webwork_async import (
     ValidationError,
 )
 from webwork_async._protocol import (
+    Secret,
     api_error,
     build_headers,
     check_token,
@@ -61,13 +62,13 @@ def test_bad_base_url_is_a_configuration_error(bad: str) -> None:
 @pytest.mark.parametrize("bad", ["", "  ", "abc def", "abc\r\nX-Evil: 1", 12345])
 def test_unusable_token_is_refused_without_echoing_it(bad: object) -> None:
     with pytest.raises(ConfigurationError, match="token") as caught:
-        check_token(bad)
+        check_token(Secret(bad))
     if isinstance(bad, str) and bad.strip():
         assert bad not in str(caught.value)
 
 
 def test_headers_carry_bearer_token_and_user_agent() -> None:
-    headers = build_headers(check_token(" tok-123 "), "ua/1")
+    headers = build_headers(str(check_token(Secret(" tok-123 ")).reveal()), "ua/1")
     assert headers["Authorization"] == "Bearer tok-123"
     assert headers["User-Agent"] == "ua/1"
     assert headers["Accept"] == "application/json"
@@ -226,6 +227,43 @@ def test_success_false_with_http_200_is_an_api_error() -> None:
 def test_success_false_whose_data_fits_is_still_an_error() -> None:
     with pytest.raises(APIError, match="nope"):
         decode(None, b'{"success":false,"message":"nope","data":null}')
+
+
+def test_an_answer_without_success_says_so_rather_than_success_false() -> None:
+    with pytest.raises(DecodeError, match="success") as caught:
+        decode(list[Project], b'{"data":[],"message":"Projects retrieved"}')
+    assert "success: false" not in str(caught.value)
+    assert caught.value.json_valid
+
+
+@pytest.mark.parametrize("data_type", [Project, list[Project] | None, None])
+def test_json_nested_too_deeply_is_a_decode_error(data_type: object) -> None:
+    """msgspec raises RecursionError on such JSON; it must not escape as that."""
+    body = b'{"success":true,"data":' + b"[" * 1000 + b"]" * 1000 + b"}"
+    with pytest.raises(DecodeError) as caught:
+        decode(data_type, body)
+    if data_type is None:  # nothing else to say: the data was to be skipped, not read
+        assert "nested too deeply" in str(caught.value)
+
+
+def test_a_deeply_nested_error_body_still_gives_the_error_of_its_status() -> None:
+    body = b'{"message":' + b"[" * 1000 + b"]" * 1000 + b"}"
+    error = api_error(status=503, body=body, method="GET", url=URL, headers={})
+    assert isinstance(error, ServerError) and error.message == "HTTP 503"
+
+
+def test_error_bodies_are_kept_up_to_a_bound() -> None:
+    huge = b"<html>" + b"x" * (1024 * 1024)
+    error = api_error(status=502, body=huge, method="GET", url=URL, headers={})
+    assert len(error.body) == 64 * 1024 and huge.startswith(error.body)
+
+
+def test_a_redirect_names_its_location_without_credentials() -> None:
+    headers = {"Location": "https://user:pw@elsewhere.example/api/v2/projects"}
+    error = api_error(status=302, body=b"", method="GET", url=URL, headers=headers)
+    assert type(error) is APIError and error.status == 302
+    assert "https://***@elsewhere.example/api/v2/projects" in str(error)
+    assert "pw" not in str(error)
 
 
 def test_body_that_does_not_fit_names_the_field_path() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import heapq
 import random
+import weakref
 
 import pytest
 
@@ -234,12 +236,42 @@ def test_open_sessions_of_a_token_share_one_limiter_at_the_strictest_rate() -> N
     limiter.detach(None)
 
 
-def test_a_pause_outlives_the_session_that_met_the_429() -> None:
-    limiter = shared_limiter("tok-c", "http://x/api/v2/")
-    limiter.attach(None)
-    limiter.observe(RateLimitHeaders(retry_after=30.0), 0.0, rejected=True)
-    limiter.detach(None)
-    assert shared_limiter("tok-c", "http://x/api/v2/").acquire(1.0) == pytest.approx(29.0)
+def test_a_pause_outlives_every_session_until_it_ends() -> None:
+    # No reference is kept here: only the pause itself may keep the limiter alive.
+    shared_limiter("tok-c", "http://x/api/v2/", now=0.0).observe(
+        RateLimitHeaders(retry_after=30.0), 0.0, rejected=True
+    )
+    gc.collect()
+    assert shared_limiter("tok-c", "http://x/api/v2/", now=1.0).acquire(1.0) == pytest.approx(29)
+    gc.collect()
+    # Once the pause has ended the limiter is let go: the next one starts afresh.
+    later = shared_limiter("tok-c", "http://x/api/v2/", now=31.0)
+    gc.collect()
+    assert later.acquire(31.0) == 0.0
+    probe = weakref.ref(later)
+    del later
+    gc.collect()
+    assert probe() is None
+
+
+def test_out_of_range_waits_and_limits_are_clamped_and_said() -> None:
+    absurd = {
+        "Retry-After": "1e308",
+        "X-RateLimit-Reset": "99999999999",
+        "X-RateLimit-Limit": "1",
+        "X-RateLimit-Remaining": "0",
+    }
+    info = read_rate_limit_headers(absurd, now_epoch=EPOCH, max_wait=900.0)
+    assert info is not None
+    assert (info.retry_after, info.reset_after, info.limit) == (900.0, 900.0, 10)
+    assert len(info.out_of_range) == 3
+    assert any("Retry-After" in note and "900 s at most" in note for note in info.out_of_range)
+    date_in_2100 = {"Retry-After": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    info = read_rate_limit_headers(date_in_2100, now_epoch=EPOCH, max_wait=60.0)
+    assert info is not None and info.retry_after == 60.0 and len(info.out_of_range) == 1
+    sane = {"Retry-After": "30", "X-RateLimit-Limit": "60", "X-RateLimit-Reset": "45"}
+    info = read_rate_limit_headers(sane, now_epoch=EPOCH)
+    assert info is not None and info.out_of_range == ()
 
 
 def test_an_announced_limit_stays_below_every_attached_rate() -> None:

@@ -32,6 +32,23 @@ def test_token_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert SECRET_TOKEN not in repr(session)
 
 
+async def test_the_token_and_base_url_from_the_environment_are_the_ones_sent(
+    webwork_fake: FakeWebWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = webwork_fake.add_workspace()
+    assert webwork_fake.base_url is not None
+    monkeypatch.setenv("WEBWORK_TOKEN", webwork_fake.token)
+    monkeypatch.setenv("WEBWORK_BASE_URL", webwork_fake.base_url)
+    async with AsyncSession(rate_limit=None) as ww:  # a wrong token would be a 401
+        page = await ww.projects.list(workspace_id=workspace)
+    assert page.items == [] and ww.base_url == webwork_fake.base_url
+    monkeypatch.setenv("WEBWORK_TOKEN", "not-" + webwork_fake.token)
+    async with AsyncSession(rate_limit=None) as ww:
+        with pytest.raises(AuthenticationError):
+            await ww.projects.list(workspace_id=workspace)
+    assert [r.status for r in webwork_fake.requests] == [200, 401]
+
+
 def test_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WEBWORK_TOKEN", raising=False)
     with pytest.raises(ConfigurationError, match="WEBWORK_TOKEN"):

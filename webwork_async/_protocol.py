@@ -110,16 +110,51 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_token(token: object) -> str:
-    """Return ``token`` if it can go into an ``Authorization`` header; never echo it back."""
+class Secret:
+    """A credential that never shows itself: its ``repr`` and ``str`` are ``'***'``.
+
+    The session keeps the token in one from its first line on, so that no frame of the library
+    has the token itself among its locals (error trackers record those) when an error is raised.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: object) -> None:
+        self._value = value
+
+    def reveal(self) -> object:
+        """The value itself, to be used at once and not kept in a named variable."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+def check_token(secret: Secret) -> Secret:
+    """The token, cleaned of surrounding space, if it can go into an ``Authorization`` header.
+
+    A refused token is never echoed, and is gone from this frame's locals before the error is
+    raised.
+    """
+    value = secret.reveal()
+    problem = _token_problem(value)
+    if problem is None:
+        return Secret(str(value).strip())
+    del value
+    raise ConfigurationError(problem)
+
+
+def _token_problem(token: object) -> str | None:
     if not isinstance(token, str):
-        raise ConfigurationError(f"token must be a string, got {type(token).__name__}")
+        return f"token must be a string, got {type(token).__name__}"
     cleaned = token.strip()
     if not cleaned:
-        raise ConfigurationError("token is empty")
+        return "token is empty"
     if any(ch in cleaned for ch in "\r\n\t ") or not cleaned.isprintable():
-        raise ConfigurationError("token contains whitespace or control characters")
-    return cleaned
+        return "token contains whitespace or control characters"
+    return None
 
 
 #: Header names whose values are credentials.

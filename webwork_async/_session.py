@@ -16,6 +16,7 @@ from webwork_async import _constants as defaults
 from webwork_async._core import ConnectionOptions, RequestCore
 from webwork_async._options import CallSettings
 from webwork_async._protocol import (
+    Secret,
     build_headers,
     check_proxy,
     check_token,
@@ -176,13 +177,14 @@ class AsyncSession:
         ssl: TLSOption = None,
         max_response_size: int = defaults.DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
-        if token is None:
-            token = os.environ.get(defaults.TOKEN_ENV_VAR)
-            if token is None:
-                raise ConfigurationError(
-                    f"no token: pass token=... or set the {defaults.TOKEN_ENV_VAR} "
-                    "environment variable"
-                )
+        # From here on the token lives in a Secret only: no frame of this call holds it in a
+        # named local when one of the checks below raises.
+        secret = Secret(os.environ.get(defaults.TOKEN_ENV_VAR) if token is None else token)
+        del token
+        if secret.reveal() is None:
+            raise ConfigurationError(
+                f"no token: pass token=... or set the {defaults.TOKEN_ENV_VAR} environment variable"
+            )
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ConfigurationError(
                 f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
@@ -209,7 +211,7 @@ class AsyncSession:
             raise ConfigurationError(f"retry must be a RetryPolicy or None, got {retry!r}")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise ConfigurationError(f"rate_limit must be a RateLimit or None, got {rate_limit!r}")
-        token = check_token(token)
+        secret = check_token(secret)
         if base_url is None:
             base_url = os.environ.get(defaults.BASE_URL_ENV_VAR) or defaults.DEFAULT_BASE_URL
         base_url = normalize_base_url(base_url)
@@ -217,14 +219,14 @@ class AsyncSession:
         retry = retry or RetryPolicy(max_retries=0)
         self._core = RequestCore(
             base_url=base_url,
-            headers=build_headers(token, user_agent or _default_user_agent()),
+            headers=build_headers(str(secret.reveal()), user_agent or _default_user_agent()),
             settings=CallSettings(
                 timeout=_client_timeout(timeout),
                 total_timeout=_total_timeout(total_timeout),
                 max_retries=retry.max_retries,
             ),
             retry=retry,
-            limiter=shared_limiter(token, base_url),
+            limiter=shared_limiter(str(secret.reveal()), base_url),
             rate_limit=rate_limit,
             max_concurrency=_count("max_concurrency", max_concurrency, minimum=1),
             max_response_size=_count("max_response_size", max_response_size, minimum=1),
@@ -245,6 +247,8 @@ class AsyncSession:
         self.workspaces = WorkspacesResource(self._core)
 
     def __repr__(self) -> str:
+        if "_core" not in vars(self):  # a repr while __init__ refuses its arguments
+            return "<AsyncSession (not configured)>"
         proxy = "" if self._proxy is None else f" proxy={redact_url(self._proxy)!r}"
         return (
             f"<AsyncSession base_url={self._core.base_url!r} state={self._core.state!r} "

@@ -13,6 +13,7 @@ import hmac
 import logging
 import secrets
 import threading
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Final
@@ -111,6 +112,7 @@ async def _record(request: web.Request) -> tuple[Exchange, Exception | None]:
     answered like any other.
     """
     state = request.app[STATE_KEY]
+    arrived_at = time.monotonic()
     body = b""
     read_error: Exception | None = None
     try:
@@ -127,6 +129,7 @@ async def _record(request: web.Request) -> tuple[Exchange, Exception | None]:
         body=body,
         workspace_id=_recorded_workspace_id(query, body),
         route=route.canonical if route is not None else None,
+        received_at=arrived_at,
     )
     with state.lock:
         state.requests.append(entry)

@@ -47,7 +47,8 @@ class RecordedRequest:
     also tells what happened: ``status`` sent (``None`` while in flight and when the connection
     was dropped before a status line), the injected ``fault`` (a ``FaultKind`` value or
     ``None``), whether the route handler ``executed`` and whether the rate limit of
-    ``FakeWebWork.enforce_rate_limit`` rejected it (``rate_limited``).
+    ``FakeWebWork.enforce_rate_limit`` rejected it (``rate_limited``). ``received_at`` is the
+    ``time.monotonic()`` of its arrival, for tests of how long a client waited between requests.
     """
 
     method: str
@@ -60,6 +61,7 @@ class RecordedRequest:
     fault: str | None = None
     executed: bool = False
     rate_limited: bool = False
+    received_at: float = 0.0
 
 
 @dataclass
