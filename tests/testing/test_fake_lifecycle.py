@@ -56,11 +56,18 @@ async def test_serve_in_current_loop_twice() -> None:
 
 async def test_serve_stops_with_open_keepalive_connection() -> None:
     fake = FakeWebWork(token=TOKEN)
-    # the server stops first, while the session still holds the pooled keep-alive connection
-    async with aiohttp.ClientSession() as session, fake.serve() as base_url:
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        async with session.get(base_url + "workspaces", headers=headers) as response:
-            await response.read()
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as session:
+        # The server stops first, while the session still holds the pooled keep-alive
+        # connection: stopping must not wait for the client to let it go (pytest-timeout).
+        async with fake.serve() as base_url:
+            async with session.get(base_url + "workspaces", headers=headers) as response:
+                assert response.status == 200
+                await response.read()
+        # The pooled connection was closed by the server: the next request cannot reuse it
+        # and finds nobody listening.
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await session.get(base_url + "workspaces", headers=headers)
 
 
 def test_serve_in_thread_sync() -> None:
