@@ -350,47 +350,22 @@ def decode_answer(
         raise api_error(status=status, body=body, method=method, url=url, headers=headers)
     if data_type is None and not body.strip():  # test the type first: strip copies the body
         return Envelope(success=True, data=None)
+    where: dict[str, Any] = {"method": method, "url": url, "status": status, "body": body}
     try:
         envelope = envelope_decoder(data_type).decode(body)
-    except RecursionError:  # msgspec's answer to JSON nested too deeply to decode
-        raise DecodeError(
-            "the JSON is nested too deeply to decode",
-            path=None,
-            json_valid=True,
-            method=method,
-            url=url,
-            status=status,
-            body=body,
-        ) from None
     except msgspec.ValidationError as exc:
         in_band = _in_band_failure(body)
         if in_band is not None:
-            raise _in_band_error(
-                in_band.message, in_band.error, status=status, body=body, method=method, url=url
-            ) from None
-        raise DecodeError(
-            str(exc),
-            path=_path_of(str(exc)),
-            json_valid=True,
-            method=method,
-            url=url,
-            status=status,
-            body=body,
-        ) from None
+            raise _in_band_error(in_band.message, in_band.error, **where) from None
+        raise DecodeError(str(exc), path=_path_of(str(exc)), json_valid=True, **where) from None
     except msgspec.DecodeError as exc:
+        raise DecodeError(f"invalid JSON: {exc}", path=None, json_valid=False, **where) from None
+    except RecursionError:  # msgspec's answer to JSON nested too deeply to decode
         raise DecodeError(
-            f"invalid JSON: {exc}",
-            path=None,
-            json_valid=False,
-            method=method,
-            url=url,
-            status=status,
-            body=body,
+            "the JSON is nested too deeply to decode", path=None, json_valid=True, **where
         ) from None
     if not envelope.success:
-        raise _in_band_error(
-            envelope.message, None, status=status, body=body, method=method, url=url
-        )
+        raise _in_band_error(envelope.message, None, **where)
     return envelope
 
 
