@@ -101,6 +101,23 @@ def forward_proxy() -> Iterator[ForwardProxy]:
                 process.wait()
 
 
+_LISTEN = "0A"  # a listening socket's state in /proc/net/tcp
+
+
+def accepted_sockets(port: int) -> int:
+    """This machine's TCP sockets whose local port is ``port``, but the listening one: the
+    server side of its connections, closing ones included (Linux ``/proc/net/tcp``)."""
+    count = 0
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if not table.exists():
+            continue
+        for line in table.read_text().splitlines()[1:]:
+            local, _remote, state = line.split()[1:4]
+            if state != _LISTEN and int(local.rsplit(":", 1)[1], 16) == port:
+                count += 1
+    return count
+
+
 @contextlib.asynccontextmanager
 async def serve_over_tls(fake: FakeWebWork, context: SSLContext) -> AsyncIterator[str]:
     """Serve ``fake`` over HTTPS on 127.0.0.1 in the running loop; yield its base URL."""
@@ -111,6 +128,12 @@ async def serve_over_tls(fake: FakeWebWork, context: SSLContext) -> AsyncIterato
         await site.start()
         port = int(runner.addresses[0][1])
         yield f"https://127.0.0.1:{port}/api/v2/"
+        # A connection whose TLS handshake failed (a client that does not trust the CA) is
+        # closed by the loop a moment later: let it, before the test's loop ends.
+        for _ in range(100):
+            if accepted_sockets(port) == 0:
+                break
+            await asyncio.sleep(0.02)
     finally:
         server = runner.server
         transports = [handler.transport for handler in server.connections] if server else []

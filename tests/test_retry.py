@@ -12,6 +12,7 @@ from webwork_async import (
     BadRequestError,
     ConfigurationError,
     ConnectError,
+    ConnectTimeoutError,
     DecodeError,
     NotFoundError,
     RateLimitError,
@@ -126,7 +127,7 @@ def connector_error(cls: type[aiohttp.ClientConnectorError]) -> aiohttp.ClientCo
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (aiohttp.ConnectionTimeoutError("pool"), ConnectError),
+        (aiohttp.ConnectionTimeoutError("pool"), ConnectTimeoutError),
         (connector_error(aiohttp.ClientConnectorError), ConnectError),
         (connector_error(aiohttp.ClientConnectorDNSError), ConnectError),
         (aiohttp.SocketTimeoutError("read"), TimeoutError),
@@ -142,5 +143,9 @@ def test_exchange_failures_say_whether_anything_was_sent(
     error = transport_error(exc, method="POST", url=URL, timeout=1.5)
     assert type(error) is expected
     assert error.method == "POST" and error.url == URL
+    # Nothing was sent on a connect failure, and a connect timeout is a timeout too.
+    assert isinstance(error, ConnectError) is (expected in (ConnectError, ConnectTimeoutError))
+    assert isinstance(error, TimeoutError) is (expected in (TimeoutError, ConnectTimeoutError))
+    assert is_retryable("POST", error) is isinstance(error, ConnectError)
     if expected is TimeoutError:
         assert "1.5s" in str(error)

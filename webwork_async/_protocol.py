@@ -27,6 +27,7 @@ from webwork_async.errors import (
     CertificateError,
     ConfigurationError,
     ConnectError,
+    ConnectTimeoutError,
     DecodeError,
     NotFoundError,
     PermissionDeniedError,
@@ -308,7 +309,9 @@ def _transport_error(
     exc: BaseException, *, method: str, url: str, timeout: float | None
 ) -> TransportError:
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return ConnectError(f"no connection within the timeout: {exc}", method=method, url=url)
+        return ConnectTimeoutError(
+            f"no connection within the timeout: {exc}", method=method, url=url
+        )
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return CertificateError(
             f"the TLS certificate of {exc.host} is not trusted ({exc.certificate_error}); "

@@ -23,6 +23,7 @@ __all__ = [
     "CertificateError",
     "ConfigurationError",
     "ConnectError",
+    "ConnectTimeoutError",
     "DecodeError",
     "InsecureTLSWarning",
     "InvalidArgumentError",
@@ -202,6 +203,11 @@ class CertificateError(ConnectError):
 
 class TimeoutError(TransportError, builtins.TimeoutError):
     """An attempt outlived its timeout, or the call its deadline."""
+
+
+class ConnectTimeoutError(ConnectError, TimeoutError):
+    """No connection was made within the timeout (or what was left of the call's deadline):
+    both a :class:`ConnectError` (nothing was sent) and a :class:`TimeoutError`."""
 
 
 class ResponseTooLargeError(WebWorkError):
