@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from canned_server import CannedServer
+from local_servers import serving
 
 from webwork_async import AsyncSession
 from webwork_async.testing import FakeWebWork
@@ -35,13 +35,9 @@ async def canned() -> AsyncIterator[CannedServer]:
     server_state = CannedServer()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", server_state.handle)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    server_state.base_url = str(server.make_url("/api/v2/"))
-    try:
+    async with serving(app) as port:
+        server_state.base_url = f"http://127.0.0.1:{port}/api/v2/"
         yield server_state
-    finally:
-        await server.close()
 
 
 @pytest.fixture

@@ -118,30 +118,46 @@ def accepted_sockets(port: int) -> int:
     return count
 
 
+async def stop_server(runner: web.BaseRunner, port: int) -> None:
+    """Stop a server of the test's loop so that none of its sockets outlives that loop.
+
+    Under load a server may not have handled its clients' goodbyes yet when a test ends, and a
+    TLS connection's close waits for the peer's close_notify (a failed handshake's, a proxy's
+    upstream side): a socket left so is closed by nobody and warns in some later test. So: let
+    the accepted sockets close first, then stop, then cut what is left and let the loop see it.
+    """
+    for _ in range(100):
+        if accepted_sockets(port) == 0:
+            break
+        await asyncio.sleep(0.02)
+    server = runner.server
+    transports = [handler.transport for handler in server.connections] if server else []
+    await runner.cleanup()
+    for transport in transports:
+        if transport is not None:
+            transport.abort()
+    await asyncio.sleep(0)
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application, context: SSLContext | None = None) -> AsyncIterator[int]:
+    """Serve ``app`` on 127.0.0.1 (over TLS with ``context``) in the running loop; yield its
+    port, and stop it with :func:`stop_server`, also when the test failed."""
+    # A handler is cancelled when its client goes (as aiohttp's TestServer does): a test that
+    # gave up on a slow answer does not wait for it at teardown.
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    port = int(runner.addresses[0][1])
+    try:
+        yield port
+    finally:
+        await stop_server(runner, port)
+
+
 @contextlib.asynccontextmanager
 async def serve_over_tls(fake: FakeWebWork, context: SSLContext) -> AsyncIterator[str]:
     """Serve ``fake`` over HTTPS on 127.0.0.1 in the running loop; yield its base URL."""
-    runner = web.AppRunner(fake.make_app(), access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-        await site.start()
-        port = int(runner.addresses[0][1])
+    async with serving(fake.make_app(), context) as port:
         yield f"https://127.0.0.1:{port}/api/v2/"
-        # A connection whose TLS handshake failed (a client that does not trust the CA) is
-        # closed by the loop a moment later: let it, before the test's loop ends.
-        for _ in range(100):
-            if accepted_sockets(port) == 0:
-                break
-            await asyncio.sleep(0.02)
-    finally:
-        server = runner.server
-        transports = [handler.transport for handler in server.connections] if server else []
-        await runner.cleanup()
-        # Closing a TLS connection waits for the peer's close_notify (a proxy's upstream side
-        # may never send it): cut what is left, so that no socket outlives the test's loop and
-        # warns in a later test.
-        for transport in transports:
-            if transport is not None:
-                transport.abort()
-        await asyncio.sleep(0)

@@ -17,8 +17,7 @@ import aiohttp
 import pytest
 import trustme
 from aiohttp import web
-from aiohttp.test_utils import TestServer
-from local_servers import PROXY_PASSWORD, ForwardProxy, forward_proxy, serve_over_tls
+from local_servers import PROXY_PASSWORD, ForwardProxy, forward_proxy, serve_over_tls, serving
 from yarl import URL
 
 from webwork_async import (
@@ -250,25 +249,18 @@ async def redirecting() -> AsyncIterator[tuple[str, Recorder, list[str]]]:
     recorder = Recorder()
     other_app = web.Application()
     other_app.router.add_route("*", "/{tail:.*}", recorder.handle)
-    other = TestServer(other_app, host="127.0.0.1")
-    await other.start_server()
-    other_port = other.port
     methods: list[str] = []
+    async with serving(other_app) as other_port:
 
-    async def redirect(request: web.Request) -> web.Response:
-        methods.append(request.method)
-        location = f"http://localhost:{other_port}{request.path_qs}"
-        raise web.HTTPTemporaryRedirect(location)
+        async def redirect(request: web.Request) -> web.Response:
+            methods.append(request.method)
+            location = f"http://localhost:{other_port}{request.path_qs}"
+            raise web.HTTPTemporaryRedirect(location)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", redirect)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    try:
-        yield str(server.make_url("/api/v2/")), recorder, methods
-    finally:
-        await server.close()
-        await other.close()
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", redirect)
+        async with serving(app) as port:
+            yield f"http://127.0.0.1:{port}/api/v2/", recorder, methods
 
 
 async def test_a_redirect_is_not_followed_so_the_token_never_reaches_another_host(
