@@ -19,6 +19,7 @@ from aiohttp import web
 from proxy_request_log import LOG_ENV_VAR
 
 from webwork_async.testing import FakeWebWork
+from webwork_async.testing._server import stop_runner
 
 _HERE = Path(__file__).parent
 
@@ -123,20 +124,13 @@ async def stop_server(runner: web.BaseRunner, port: int) -> None:
 
     Under load a server may not have handled its clients' goodbyes yet when a test ends, and a
     TLS connection's close waits for the peer's close_notify (a failed handshake's, a proxy's
-    upstream side): a socket left so is closed by nobody and warns in some later test. So: let
-    the accepted sockets close first, then stop, then cut what is left and let the loop see it.
+    upstream side): let the accepted sockets close first, then stop as the fake does.
     """
     for _ in range(100):
         if accepted_sockets(port) == 0:
             break
         await asyncio.sleep(0.02)
-    server = runner.server
-    transports = [handler.transport for handler in server.connections] if server else []
-    await runner.cleanup()
-    for transport in transports:
-        if transport is not None:
-            transport.abort()
-    await asyncio.sleep(0)
+    await stop_runner(runner)
 
 
 @contextlib.asynccontextmanager
