@@ -1,7 +1,38 @@
-"""Response models, one module per API group, decoded straight from JSON by msgspec."""
+"""Response models, one module per API group, decoded straight from JSON by msgspec.
+
+Enum-like fields (roles, statuses, priorities, events) are plain strings or ints, so a value the
+service adds later still decodes; the enums here name the documented values and compare equal
+to them.
+"""
 
 from webwork_async.models._base import Pagination
+from webwork_async.models.contracts import Contract, ContractStatus, RateType, ScreenshotMode
+from webwork_async.models.members import Invitation, Member, MemberRole, MemberStatus
+from webwork_async.models.project_viewers import ProjectViewer, ViewerProject
 from webwork_async.models.projects import Project, ProjectTag
+from webwork_async.models.tasks import Task, TaskAssignee, TaskPriority, TaskStatus
+from webwork_async.models.webhooks import Webhook, WebhookEvent
 from webwork_async.models.workspaces import Workspace
 
-__all__ = ["Pagination", "Project", "ProjectTag", "Workspace"]
+__all__ = [
+    "Contract",
+    "ContractStatus",
+    "Invitation",
+    "Member",
+    "MemberRole",
+    "MemberStatus",
+    "Pagination",
+    "Project",
+    "ProjectTag",
+    "ProjectViewer",
+    "RateType",
+    "ScreenshotMode",
+    "Task",
+    "TaskAssignee",
+    "TaskPriority",
+    "TaskStatus",
+    "ViewerProject",
+    "Webhook",
+    "WebhookEvent",
+    "Workspace",
+]
