@@ -208,6 +208,29 @@ def path_id(request: web.Request, name: str) -> int | None:
     return parse_digits(request.match_info.get(name, ""))
 
 
+def not_found(what: str, detail: str) -> ApiError:
+    """The 404 of an object kind: ``"<What> not found"`` with ``detail`` as ``error``."""
+    return ApiError(404, f"{what} not found", error=detail)
+
+
+def path_int(request: web.Request, name: str, what: str) -> int:
+    """Integer path parameter ``name``; one that is not a plain integer is ``what``'s 404."""
+    value = path_id(request, name)
+    if value is None:
+        raise not_found(what, f"{request.match_info.get(name)!r} is not a {what.lower()} id")
+    return value
+
+
+def live_row(row: Row | None, workspace_id: int, what: str, row_id: object) -> Row:
+    """``row`` if it exists in ``workspace_id`` and is not archived/deleted, else ``what``'s 404.
+
+    Archived and soft-deleted rows carry a non-null ``deleted_at`` in their data.
+    """
+    if row is None or row.workspace_id != workspace_id or row.data.get("deleted_at") is not None:
+        raise not_found(what, f"No {what.lower()} with id {row_id} in workspace {workspace_id}")
+    return row
+
+
 # --- workspace_id ------------------------------------------------------------------------------
 
 
@@ -273,12 +296,12 @@ class Page:
     per_page: int = SERVICE_DEFAULT_PER_PAGE
 
 
-def page_params(query: Mapping[str, str], errors: FieldErrors) -> Page:
-    """Validate ``page`` (>= 1) and ``per_page`` (1..100, default 20) from the query string."""
+def page_params(
+    query: Mapping[str, str], errors: FieldErrors, default: int = SERVICE_DEFAULT_PER_PAGE
+) -> Page:
+    """Validate ``page`` (>= 1) and ``per_page`` (1..100, ``default`` 20) from the query string."""
     page = _bounded_int(query, "page", 1, None, 1, errors)
-    per_page = _bounded_int(
-        query, "per_page", MIN_PER_PAGE, MAX_PER_PAGE, SERVICE_DEFAULT_PER_PAGE, errors
-    )
+    per_page = _bounded_int(query, "per_page", MIN_PER_PAGE, MAX_PER_PAGE, default, errors)
     return Page(page=page, per_page=per_page)
 
 

@@ -5,7 +5,10 @@ re-entrant lock. Request handlers (running on the server's event loop, possibly 
 and the public mutators of :class:`~webwork_async.testing.FakeWebWork` (running in the test's
 thread) both take ``state.lock``, so tests may change the data while a server is running.
 
-Each API group keeps its objects in its own ``dict[int, Row]`` attribute; new groups add one here.
+Each API group keeps its objects in its own :class:`Table` attribute; new groups add one here.
+Members and project viewers are kept per workspace by user id (the same user may belong to several
+workspaces), so their tables are keyed by ``(workspace_id, user_id)``; user ids come from
+:attr:`FakeState.users`, one id per e-mail address across the whole fake.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 #: Role names exactly as the API spells them (reference §2.3).
 ROLES: Final = (
@@ -32,6 +35,14 @@ API_ROLES: Final = frozenset({"Owner", "Executive manager"})
 WORKSPACE_STATUSES: Final = ("active", "inactive", "left", "unknown")
 #: User id of the token's owner (the "caller"); the same person in every workspace.
 CALLER_USER_ID: Final = 100
+#: The caller's e-mail address and name, as their Member object shows them.
+CALLER_EMAIL: Final = "caller@example.com"
+CALLER_NAME: Final = ("Casey", "Caller")
+#: Id kind of users (members and project viewers): one id space for both.
+USER_KIND: Final = "user"
+
+#: Row keys: plain ids, or (workspace_id, user_id) for per-workspace users.
+_K = TypeVar("_K", int, tuple[int, int])
 
 
 @dataclass(frozen=True)
@@ -72,18 +83,19 @@ class Row:
     data: dict[str, Any]
 
 
-class Table:
-    """Rows of one object kind by id, plus a per-workspace index kept in id order.
+class Table(Generic[_K]):
+    """Rows of one object kind by key, plus a per-workspace index kept in key order.
 
-    Workspace-scoped lists (projects, later members, contracts, tasks...) are read far more often
-    than written, so the index makes a list request cost the size of one workspace, not of all
-    data. Call with the state lock held.
+    Workspace-scoped lists (projects, members, contracts, tasks...) are read far more often than
+    written, so the index makes a list request cost the size of one workspace, not of all data.
+    Keys are ids, or ``(workspace_id, user_id)`` pairs for per-workspace users (ordered by user
+    id within a workspace). Call with the state lock held.
     """
 
     def __init__(self) -> None:
         """Start empty."""
-        self._rows: dict[int, Row] = {}
-        self._by_workspace: dict[int, list[int]] = {}
+        self._rows: dict[_K, Row] = {}
+        self._by_workspace: dict[int, list[_K]] = {}
 
     def __len__(self) -> int:
         """Number of rows, archived ones included."""
@@ -97,11 +109,11 @@ class Table:
         """Every row, in insertion order."""
         return iter(list(self._rows.values()))
 
-    def get(self, row_id: int) -> Row | None:
+    def get(self, row_id: _K) -> Row | None:
         """The row with ``row_id`` or ``None``."""
         return self._rows.get(row_id)
 
-    def insert(self, row_id: int, row: Row) -> None:
+    def insert(self, row_id: _K, row: Row) -> None:
         """Store ``row`` under the new id ``row_id``."""
         if row_id in self._rows:
             raise ValueError(f"id {row_id} already exists")
@@ -141,9 +153,17 @@ class FakeState:
         self.lock = threading.RLock()
         self.clock = clock
         self.workspaces: dict[int, Row] = {}
-        self.projects = Table()
+        self.projects: Table[int] = Table()
+        self.members: Table[tuple[int, int]] = Table()
+        self.contracts: Table[int] = Table()
+        self.tasks: Table[int] = Table()
+        self.viewers: Table[tuple[int, int]] = Table()
+        #: Webhooks by an internal number (their API ids are opaque strings in ``data["id"]``).
+        self.webhooks: Table[int] = Table()
+        #: User id of every e-mail address seen (case-insensitive), members and viewers alike.
+        self.users: dict[str, int] = {CALLER_EMAIL: CALLER_USER_ID}
         self.requests: list[RecordedRequest] = []
-        self._last_ids: dict[str, int] = {}
+        self._last_ids: dict[str, int] = {USER_KIND: CALLER_USER_ID}
 
     def now(self) -> datetime:
         """Return the current time from the state's clock."""
@@ -165,3 +185,13 @@ class FakeState:
     def workspace_of(self, workspace_id: int) -> Row | None:
         """Return the stored workspace or ``None``."""
         return self.workspaces.get(workspace_id)
+
+    def user_id(self, email: str) -> int:
+        """The user id of ``email`` (case-insensitive), allocated on first sight."""
+        with self.lock:
+            key = email.casefold()
+            found = self.users.get(key)
+            if found is None:
+                found = self.next_id(USER_KIND)
+                self.users[key] = found
+            return found

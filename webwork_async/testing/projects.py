@@ -10,32 +10,16 @@ seeder's fast path for rows it builds JSON-ready itself.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from typing import Any, Final
 
 from aiohttp import web
 
-from ._http import (
-    API_PREFIX,
-    STATE_KEY,
-    ApiError,
-    FieldErrors,
-    is_number,
-    json_body,
-    json_copy,
-    label,
-    page_params,
-    paginated,
-    path_id,
-    query_params,
-    require_workspace,
-    success,
-    workspace_id_from_body,
-    workspace_id_from_query,
-)
-from ._state import FakeState, Row, format_date, format_timestamp
+from ._endpoint import Call, endpoint
+from ._fields import NAME_MAX, TEXT_MAX, Spec, calendar_date, check_order, number, text
+from ._http import API_PREFIX, live_row
+from ._rows import built_data, end_contracts, soft_delete, take_id
+from ._state import FakeState, Row, format_timestamp
 
 PROJECT_KIND: Final = "project"
 
@@ -61,12 +45,17 @@ PROJECT_FIELDS: Final = (
     "updated_at",
     "deleted_at",
 )
-_DATE_FIELDS: Final = ("start_date", "deadline")
-_TIMESTAMP_FIELDS: Final = ("created_at", "updated_at", "deleted_at")
-_DATE_SHAPE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_NAME_MAX: Final = 255
-_ICON_MAX: Final = 255
-_NOTES_MAX: Final = 65_535
+#: The fields of create and update (PUT checks only those present). ``budget`` is stored as
+#: ``budget_estimation``; a ``null`` (or ``""``) clears a nullable field.
+_INPUT: Final = {
+    "name": Spec(text(), required=True),
+    "start_date": Spec(calendar_date(), nullable=True),
+    "deadline": Spec(calendar_date(), nullable=True, after="start_date"),
+    "estimation": Spec(number(low=0), nullable=True),
+    "budget": Spec(number(low=0), nullable=True, store="budget_estimation"),
+    "notes": Spec(text(TEXT_MAX), nullable=True),
+    "icon": Spec(text(NAME_MAX), nullable=True),
+}
 
 
 # --- storage -----------------------------------------------------------------------------------
@@ -97,15 +86,6 @@ def _defaults(state: FakeState, workspace: Row) -> dict[str, Any]:
     }
 
 
-def _json_ready(field: str, value: Any) -> Any:
-    if field in _DATE_FIELDS and isinstance(value, date):
-        day = value.date() if isinstance(value, datetime) else value
-        return format_date(day)
-    if field in _TIMESTAMP_FIELDS and isinstance(value, datetime):
-        return format_timestamp(value)
-    return value
-
-
 def insert_project(
     state: FakeState, workspace_id: int, fields: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -118,33 +98,18 @@ def insert_project(
     Project object does not have or a value that is not JSON-ready, and ``ValueError`` for a
     taken id.
     """
-    unknown = sorted(set(fields) - set(PROJECT_FIELDS))
-    if unknown:
-        raise TypeError(f"not Project fields: {', '.join(unknown)}")
     with state.lock:
-        workspace = state.workspaces.get(workspace_id)
-        if workspace is None:
-            raise KeyError(f"unknown workspace {workspace_id}")
-        data = _defaults(state, workspace)
-        for field, value in fields.items():
-            data[field] = _json_ready(field, value)
-        try:
-            data = json_copy(data)  # detaches caller's lists/dicts; rejects non-JSON values
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"Project fields must be JSON-ready: {exc}") from None
-        if "id" in fields:
-            project_id = fields["id"]
-            if isinstance(project_id, bool) or not isinstance(project_id, int) or project_id < 1:
-                raise ValueError(f"project id must be a positive integer, not {project_id!r}")
-            if project_id in state.projects:
-                raise ValueError(f"project {project_id} already exists")
-            state.claim_id(PROJECT_KIND, project_id)
-        else:
-            project_id = state.next_id(PROJECT_KIND)
-            while project_id in state.projects:
-                project_id = state.next_id(PROJECT_KIND)
-        data["id"] = project_id
-        state.projects.insert(project_id, Row(workspace_id=workspace_id, data=data))
+        data = built_data(
+            state,
+            workspace_id,
+            "Project",
+            lambda workspace: _defaults(state, workspace),
+            fields,
+            PROJECT_FIELDS,
+        )
+        taken = state.projects.__contains__
+        data["id"] = take_id(state, PROJECT_KIND, fields.get("id"), taken, "project")
+        state.projects.insert(data["id"], Row(workspace_id=workspace_id, data=data))
         return data
 
 
@@ -186,195 +151,62 @@ def list_stored(
     ]
 
 
-def _visible_project(state: FakeState, workspace_id: int, project_id: int) -> Row:
-    row = state.projects.get(project_id)
-    if row is None or row.workspace_id != workspace_id or row.data.get("deleted_at") is not None:
-        raise ApiError(
-            404,
-            "Project not found",
-            error=f"No project with id {project_id} in workspace {workspace_id}",
-        )
-    return row
-
-
-# --- input validation --------------------------------------------------------------------------
-
-
-def _blank(value: Any) -> bool:
-    # Laravel's ConvertEmptyStringsToNull: "" arrives as null.
-    return value is None or value == ""
-
-
-def _parse_date(value: Any) -> date | None:
-    if not isinstance(value, str) or _DATE_SHAPE.fullmatch(value) is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _validate_input(
-    body: Mapping[str, Any], errors: FieldErrors, *, partial: bool
-) -> dict[str, Any]:
-    """Check the create/update fields present in ``body``; return changes by stored field name.
-
-    ``partial`` (PUT) only looks at fields present; otherwise ``name`` is required. Request field
-    ``budget`` is stored as ``budget_estimation``. A present ``null`` (or ``""``) clears a
-    nullable field.
-    """
-    changes: dict[str, Any] = {}
-    if "name" in body or not partial:
-        name = body.get("name")
-        if name is None or (isinstance(name, str) and not name.strip()):
-            errors.add("name", "The name field is required.")
-        elif not isinstance(name, str):
-            errors.add("name", "The name field must be a string.")
-        elif len(name) > _NAME_MAX:
-            errors.add("name", f"The name field must not be greater than {_NAME_MAX} characters.")
-        else:
-            changes["name"] = name
-    for field in _DATE_FIELDS:
-        if field not in body:
-            continue
-        value = body[field]
-        if _blank(value):
-            changes[field] = None
-        elif _parse_date(value) is None:
-            errors.add(field, f"The {label(field)} field must be a valid date in Y-m-d format.")
-        else:
-            changes[field] = value
-    for field, stored in (("estimation", "estimation"), ("budget", "budget_estimation")):
-        if field not in body:
-            continue
-        value = body[field]
-        if _blank(value):
-            changes[stored] = None
-        elif not is_number(value):
-            errors.add(field, f"The {label(field)} field must be a number.")
-        elif value < 0:
-            errors.add(field, f"The {label(field)} field must be at least 0.")
-        else:
-            changes[stored] = value
-    for field, limit in (("notes", _NOTES_MAX), ("icon", _ICON_MAX)):
-        if field not in body:
-            continue
-        value = body[field]
-        if _blank(value):
-            changes[field] = None
-        elif not isinstance(value, str):
-            errors.add(field, f"The {label(field)} field must be a string.")
-        elif len(value) > limit:
-            errors.add(
-                field, f"The {label(field)} field must not be greater than {limit} characters."
-            )
-        else:
-            changes[field] = value
-    return changes
-
-
-def _check_dates(start: Any, deadline: Any, errors: FieldErrors) -> None:
-    start_day, deadline_day = _parse_date(start), _parse_date(deadline)
-    if start_day is not None and deadline_day is not None and deadline_day < start_day:
-        errors.add("deadline", "The deadline field must be a date after or equal to start date.")
+def live_project(state: FakeState, workspace_id: int, project_id: int) -> Row:
+    """The project if it is live in the workspace, else the 404 "Project not found"."""
+    return live_row(state.projects.get(project_id), workspace_id, "Project", project_id)
 
 
 # --- handlers ----------------------------------------------------------------------------------
 
+_PROJECT_ID: Final = {"project_id": "Project"}
 
-async def list_projects(request: web.Request) -> web.Response:
+
+@endpoint(paged=True)
+def list_projects(call: Call) -> web.Response:
     """GET /projects: live projects of a workspace by id, optional ``name`` substring filter."""
-    state = request.app[STATE_KEY]
-    query = query_params(request)
-    errors = FieldErrors()
-    workspace_id = workspace_id_from_query(query, errors)
-    page = page_params(query, errors)
-    errors.raise_if_any()
-    needle = query.get("name", "").strip().casefold()
-    with state.lock:
-        workspace = require_workspace(state, workspace_id)
-        items = list_stored(state, workspace.workspace_id)
-        if needle:
-            items = [item for item in items if needle in str(item.get("name", "")).casefold()]
-        return paginated(request, items, page, "Projects retrieved successfully")
+    items = list_stored(call.state, call.workspace_id)
+    needle = str(call.params.get("name", "")).strip().casefold()
+    if needle:
+        items = [item for item in items if needle in str(item.get("name", "")).casefold()]
+    return call.listing(items, "Projects retrieved successfully")
 
 
-async def create_project(request: web.Request) -> web.Response:
+@endpoint(fields=_INPUT)
+def create_project(call: Call) -> web.Response:
     """POST /projects: validate the body (``workspace_id`` in it, variant B), answer 201."""
-    state = request.app[STATE_KEY]
-    body = await json_body(request)
-    errors = FieldErrors()
-    workspace_id = workspace_id_from_body(body, errors)
-    changes = _validate_input(body, errors, partial=False)
-    if "start_date" not in errors and "deadline" not in errors:
-        _check_dates(changes.get("start_date"), changes.get("deadline"), errors)
-    errors.raise_if_any()
-    with state.lock:
-        workspace = require_workspace(state, workspace_id)
-        project = insert_project(state, workspace.workspace_id, changes)
-        return success(request, project, "Project created successfully", status=201)
+    project = insert_project(call.state, call.workspace_id, call.values)
+    return call.ok(project, "Project created successfully", status=201)
 
 
-async def get_project(request: web.Request) -> web.Response:
+@endpoint(ids=_PROJECT_ID)
+def get_project(call: Call) -> web.Response:
     """GET /projects/{projectId}?workspace_id=: one live project of the workspace."""
-    state = request.app[STATE_KEY]
-    project_id = _project_id(request)
-    errors = FieldErrors()
-    workspace_id = workspace_id_from_query(query_params(request), errors)
-    errors.raise_if_any()
-    with state.lock:
-        workspace = require_workspace(state, workspace_id)
-        row = _visible_project(state, workspace.workspace_id, project_id)
-        return success(request, row.data, "Project retrieved successfully")
+    row = live_project(call.state, call.workspace_id, call.ids["project_id"])
+    return call.ok(row.data, "Project retrieved successfully")
 
 
-async def update_project(request: web.Request) -> web.Response:
+@endpoint(fields=_INPUT, partial=True, ids=_PROJECT_ID)
+def update_project(call: Call) -> web.Response:
     """PUT /projects/{projectId}: change only the fields present; refresh ``updated_at``."""
-    state = request.app[STATE_KEY]
-    project_id = _project_id(request)
-    body = await json_body(request)
-    errors = FieldErrors()
-    workspace_id = workspace_id_from_body(body, errors)
-    changes = _validate_input(body, errors, partial=True)
-    errors.raise_if_any()
-    with state.lock:
-        workspace = require_workspace(state, workspace_id)
-        row = _visible_project(state, workspace.workspace_id, project_id)
-        if "start_date" in changes or "deadline" in changes:
-            merged = {**row.data, **changes}
-            _check_dates(merged["start_date"], merged["deadline"], errors)
-            errors.raise_if_any()
-        row.data.update(changes)
-        row.data["updated_at"] = format_timestamp(state.now())
-        return success(request, row.data, "Project updated successfully")
+    row = live_project(call.state, call.workspace_id, call.ids["project_id"])
+    check_order({**row.data, **call.values}, _INPUT, call.errors)
+    call.errors.raise_if_any()
+    row.data.update(call.values)
+    row.data["updated_at"] = call.now()
+    return call.ok(row.data, "Project updated successfully")
 
 
-async def delete_project(request: web.Request) -> web.Response:
-    """DELETE /projects/{projectId} with body ``{"workspace_id": ...}``: archive the project."""
-    state = request.app[STATE_KEY]
-    project_id = _project_id(request)
-    body = await json_body(request)
-    errors = FieldErrors()
-    workspace_id = workspace_id_from_body(body, errors)
-    errors.raise_if_any()
-    with state.lock:
-        workspace = require_workspace(state, workspace_id)
-        row = _visible_project(state, workspace.workspace_id, project_id)
-        now = format_timestamp(state.now())
-        row.data["deleted_at"] = now
-        row.data["updated_at"] = now
-        return success(request, None, "Project deleted successfully")
+@endpoint(ids=_PROJECT_ID)
+def delete_project(call: Call) -> web.Response:
+    """DELETE /projects/{projectId} with body ``{"workspace_id": ...}``: archive the project.
 
-
-def _project_id(request: web.Request) -> int:
-    project_id = path_id(request, "project_id")
-    if project_id is None:
-        raise ApiError(
-            404,
-            "Project not found",
-            error=f"{request.match_info.get('project_id')!r} is not a project id",
-        )
-    return project_id
+    Its contracts are soft-deleted with it; its tasks answer 404 from then on.
+    """
+    row = live_project(call.state, call.workspace_id, call.ids["project_id"])
+    now = call.now()
+    soft_delete(row, now)
+    end_contracts(call.state, call.workspace_id, now, project_id=row.data["id"])
+    return call.ok(None, "Project deleted successfully")
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,0 +1,127 @@
+"""The request pipeline every workspace-scoped route shares: :func:`endpoint` and :class:`Call`.
+
+A handler is written as a plain function of a :class:`Call` and wrapped with :func:`endpoint`,
+which first does what every route of the API does, in the API's order:
+
+1. integer path ids (``ids``): one that is not a plain integer is that object kind's 404;
+2. the parameters: the query string for GET, the JSON body for every write (variant B, DELETE
+   included; a bad body is 400);
+3. ``workspace_id`` from there, the route's fields against its :class:`~._fields.Spec` map and,
+   for lists, ``page``/``per_page``: every problem in one 422;
+4. with the state lock held, the workspace: unknown 404, caller not Owner/Executive manager 403;
+
+and then runs the handler, still under the lock. Checks that need stored data (a referenced
+project exists, an e-mail is not taken) are the handler's: :meth:`Call.reject` raises their 422.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, NoReturn
+
+from aiohttp import web
+
+from webwork_async._constants import SERVICE_DEFAULT_PER_PAGE
+
+from ._fields import Spec, add_error, validate
+from ._http import (
+    STATE_KEY,
+    FieldErrors,
+    Page,
+    json_body,
+    page_params,
+    paginated,
+    path_int,
+    query_params,
+    require_workspace,
+    success,
+    workspace_id_from_body,
+    workspace_id_from_query,
+)
+from ._state import FakeState, Row, format_timestamp
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_NO_FIELDS: Final[Mapping[str, Spec]] = {}
+_NO_IDS: Final[Mapping[str, str]] = {}
+
+
+@dataclass
+class Call:
+    """One admitted request: its workspace, path ids, parameters and validated field values."""
+
+    request: web.Request
+    state: FakeState
+    workspace: Row
+    params: Mapping[str, Any]
+    values: dict[str, Any]
+    ids: dict[str, int]
+    page: Page
+    errors: FieldErrors = field(default_factory=FieldErrors)
+
+    @property
+    def workspace_id(self) -> int:
+        """The id of the request's workspace."""
+        return self.workspace.workspace_id
+
+    def now(self) -> str:
+        """The current time as an API timestamp."""
+        return format_timestamp(self.state.now())
+
+    def ok(self, data: Any, message: str, *, status: int = 200) -> web.Response:
+        """The success envelope for ``data``."""
+        return success(self.request, data, message, status=status)
+
+    def listing(self, items: list[Any], message: str) -> web.Response:
+        """The success envelope for the requested page of ``items``, with ``meta.pagination``."""
+        return paginated(self.request, items, self.page, message)
+
+    def reject(self, field_name: str, message: str) -> NoReturn:
+        """Raise the 422 for ``field_name`` (``message`` may hold ``{field}``)."""
+        add_error(self.errors, field_name, message)
+        self.errors.raise_if_any()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def endpoint(
+    *,
+    fields: Mapping[str, Spec] = _NO_FIELDS,
+    partial: bool = False,
+    ids: Mapping[str, str] = _NO_IDS,
+    paged: bool = False,
+    per_page: int = SERVICE_DEFAULT_PER_PAGE,
+) -> Callable[[Callable[[Call], web.Response]], Handler]:
+    """Wrap a handler of a :class:`Call` into an aiohttp handler (see the module docstring).
+
+    ``ids`` maps path parameters to the object kind named in their 404 ("Member");
+    ``partial`` validates ``fields`` as an update does; ``paged`` reads ``page``/``per_page``
+    (default ``per_page``).
+    """
+
+    def wrap(act: Callable[[Call], web.Response]) -> Handler:
+        async def handler(request: web.Request) -> web.Response:
+            state = request.app[STATE_KEY]
+            path_ids = {name: path_int(request, name, what) for name, what in ids.items()}
+            errors = FieldErrors()
+            params: Mapping[str, Any]
+            if request.method == "GET":
+                params = query_params(request)
+                workspace_id = workspace_id_from_query(params, errors)
+            else:
+                params = await json_body(request)
+                workspace_id = workspace_id_from_body(params, errors)
+            values = validate(params, fields, errors, partial=partial)
+            page = Page(per_page=per_page)
+            if paged:
+                page = page_params(params, errors, per_page)
+            errors.raise_if_any()
+            with state.lock:
+                workspace = require_workspace(state, workspace_id)
+                call = Call(request, state, workspace, params, values, path_ids, page)
+                return act(call)
+
+        handler.__name__ = act.__name__
+        handler.__doc__ = act.__doc__
+        return handler
+
+    return wrap
