@@ -79,7 +79,7 @@ async def test_success_false_in_a_200_answer_is_an_api_error(canned: CannedServe
 async def test_a_body_that_does_not_fit_names_the_field(canned: CannedServer) -> None:
     items = [{"id": 1, "name": "ok"}, {"id": 2, "name": "bad", "deadline": "someday"}]
     canned.answer["/api/v2/projects"] = Canned(body=envelope(items))
-    async with AsyncSession(token="t", base_url=canned.base_url, retry=None) as ww:
+    async with AsyncSession(token="t", base_url=canned.base_url, retry=None, strict=True) as ww:
         with pytest.raises(DecodeError) as caught:
             await ww.projects.list(workspace_id=1)
     assert caught.value.path == "$.data[1].deadline"

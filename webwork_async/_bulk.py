@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from webwork_async._progress import ProgressTracker
-from webwork_async.errors import AuthenticationError, SessionStateError
+from webwork_async.errors import AuthenticationError, DecodeError, SessionStateError
 
 T = TypeVar("T")
 
@@ -19,11 +19,14 @@ class WorkspaceResult(Generic[T]):
 
     Either ``error`` is None and ``items`` holds everything the workspace had, or ``error`` is the
     exception that stopped it and ``items`` is empty: a partial list is never passed off as whole.
+    ``item_errors`` tells of the items that did not fit their model, left out of ``items``: a
+    workspace with such items is still ``ok`` (see ``Page.item_errors``).
     """
 
     workspace_id: int
     items: list[T] = field(default_factory=list)
     error: Exception | None = None
+    item_errors: list[DecodeError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -50,12 +53,14 @@ def ends_bulk_job(error: BaseException) -> bool:
 
 async def fan_out(
     workspace_ids: list[int],
-    fetch_all: Callable[[int], Awaitable[list[T]]],
+    fetch_all: Callable[[int], Awaitable[tuple[list[T], list[DecodeError]]]],
     *,
     in_flight: int,
     tracker: ProgressTracker | None = None,
 ) -> AsyncGenerator[WorkspaceResult[T], None]:
-    """Run ``fetch_all`` for each workspace, at most ``in_flight`` at once, yielding as each ends.
+    """Run ``fetch_all`` (items, item errors) per workspace, ``in_flight`` at once at most.
+
+    Results are yielded as each workspace ends.
 
     A workspace that fails becomes a result carrying its error and never stops the others,
     unless the error :func:`ends_bulk_job`: then the fetches still running are cancelled, no
@@ -67,7 +72,8 @@ async def fan_out(
 
     async def run(workspace_id: int) -> WorkspaceResult[T]:
         try:
-            return WorkspaceResult(workspace_id, await fetch_all(workspace_id))
+            items, item_errors = await fetch_all(workspace_id)
+            return WorkspaceResult(workspace_id, items, item_errors=item_errors)
         except Exception as exc:  # every failure is reported on its workspace, never dropped
             return WorkspaceResult(workspace_id, error=exc)
 

@@ -329,6 +329,7 @@ class RequestCore:
             method=method,
             url=str(url),
             headers=response_headers,
+            strict=exchange.settings.strict,
         )
 
     async def _send(

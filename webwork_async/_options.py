@@ -25,25 +25,31 @@ class CallOptions(TypedDict, total=False):
             attempt and every wait between attempts.
         max_retries: attempts after the first (0 = no retry); only failures that are safe to
             repeat are retried.
+        strict: True makes one list item that does not fit its model fail the whole page with
+            :class:`~webwork_async.errors.DecodeError`; by default the other items arrive and
+            the bad one is reported in ``item_errors``.
     """
 
     timeout: float
     total_timeout: float
     max_retries: int
+    strict: bool
 
 
 @dataclass(frozen=True)
 class CallSettings:
     """The resolved settings of one call: the session's, with the call's options applied.
 
-    ``stats``, when set, is where the request core counts the requests of one job (for its
-    progress callback); ``deadline_at`` (``time.monotonic()``) bounds a call that is part of a
-    longer one (a page of a walk gathered whole) by that call's deadline.
+    ``strict`` makes one bad item fail its whole page. ``stats``, when set, is where the request
+    core counts the requests of one job (for its progress callback); ``deadline_at``
+    (``time.monotonic()``) bounds a call that is part of a longer one (a page of a walk gathered
+    whole) by that call's deadline.
     """
 
     timeout: aiohttp.ClientTimeout
     total_timeout: float
     max_retries: int
+    strict: bool = False
     stats: RequestStats | None = None
     deadline_at: float | None = None
 
@@ -52,6 +58,7 @@ class CallSettings:
         if not options:
             return self
         timeout, total_timeout, max_retries = self.timeout, self.total_timeout, self.max_retries
+        strict = self.strict
         for name, value in options.items():
             if name == "timeout":
                 timeout = attempt_timeout(self.timeout, _seconds(name, value))
@@ -61,14 +68,19 @@ class CallSettings:
                 if not is_count(value, 0):
                     raise InvalidArgumentError(name, f"must be an int >= 0, got {value!r}")
                 max_retries = value
+            elif name == "strict":
+                if not isinstance(value, bool):
+                    raise InvalidArgumentError(name, f"must be True or False, got {value!r}")
+                strict = value
             else:
                 raise InvalidArgumentError(
-                    name, "unknown option; expected timeout, total_timeout or max_retries"
+                    name, "unknown option; expected timeout, total_timeout, max_retries or strict"
                 )
         return CallSettings(
             timeout=timeout,
             total_timeout=total_timeout,
             max_retries=max_retries,
+            strict=strict,
             stats=self.stats,
             deadline_at=self.deadline_at,
         )

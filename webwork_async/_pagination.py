@@ -13,13 +13,13 @@ import collections
 import contextlib
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from webwork_async import _validation as check
 from webwork_async._constants import ITER_PER_PAGE
 from webwork_async._progress import ProgressCallback, ProgressTracker, RequestStats
-from webwork_async.errors import PaginationError
+from webwork_async.errors import DecodeError, PaginationError
 from webwork_async.models._base import Pagination
 
 T = TypeVar("T")
@@ -40,10 +40,16 @@ _ONE_REQUEST = Walk()
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a list: its ``items`` and, when the service sent it, its ``pagination``."""
+    """One page of a list: its ``items`` and, when the service sent it, its ``pagination``.
+
+    ``item_errors`` holds a :class:`~webwork_async.errors.DecodeError` for each item of the
+    answer that did not fit its model (its ``index``, ``path`` and raw ``item``); those items
+    are not in ``items``. Empty unless the service sent something unexpected.
+    """
 
     items: list[T]
     pagination: Pagination | None
+    item_errors: list[DecodeError] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)
@@ -86,7 +92,15 @@ class AsyncPaginator(Generic[T]):
     ``total_timeout`` bounds each page request of a walk you iterate (your loop sets the pace),
     and the whole walk of :meth:`to_list`. A page identical to the one before it raises
     :class:`~webwork_async.errors.PaginationError` (the service ignores ``page``).
+
+    An item that does not fit its model is left out, logged at WARNING on the ``webwork_async``
+    logger and kept in :attr:`item_errors` (and in its page's ``item_errors``); with the option
+    ``strict=True`` it fails its page with :class:`~webwork_async.errors.DecodeError` instead.
     """
+
+    item_errors: list[DecodeError]
+    """A :class:`~webwork_async.errors.DecodeError` per item left out of the pages fetched so
+    far (by ``await``, ``async for``, :meth:`pages` or :meth:`to_list`), in page order."""
 
     def __init__(
         self,
@@ -104,9 +118,16 @@ class AsyncPaginator(Generic[T]):
         self._prefetch = max(1, prefetch)
         self._total_timeout = total_timeout
         self._source = source  # "GET <url>", for errors
+        self.item_errors = []
 
     def __await__(self) -> Generator[object, None, Page[T]]:
-        return self._fetch(self._page, self._per_page, _ONE_REQUEST).__await__()
+        return self._first(self._page, self._per_page, _ONE_REQUEST).__await__()
+
+    async def _first(self, number: int | None, size: int | None, walk: Walk) -> Page[T]:
+        """The page a walk starts with (or the one page of ``await``), its item errors kept."""
+        page = await self._fetch(number, size, walk)
+        self.item_errors += page.item_errors
+        return page
 
     def __aiter__(self) -> AsyncGenerator[T, None]:
         return self._items()
@@ -135,7 +156,7 @@ class AsyncPaginator(Generic[T]):
         """
         walk = Walk(stats, time.monotonic() + self._total_timeout)
         start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
-        first = await self._fetch(start, per_page, walk)
+        first = await self._first(start, per_page, walk)
         _page_done(tracker, first, start)
         if first.last_page is not None and first.last_page <= start:
             return first.items  # one page: the common case of a bulk job, kept cheap
@@ -144,6 +165,7 @@ class AsyncPaginator(Generic[T]):
         async with contextlib.aclosing(following) as pages:
             async for page in pages:
                 _page_done(tracker, page, start)
+                self.item_errors += page.item_errors
                 items += page.items
         return items
 
@@ -157,13 +179,14 @@ class AsyncPaginator(Generic[T]):
         tracker = _tracker(progress)
         walk = Walk(tracker.stats if tracker else None)
         start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
-        first = await self._fetch(start, per_page, walk)
+        first = await self._first(start, per_page, walk)
         _page_done(tracker, first, start)
         yield first
         following = self._following(first, start, per_page, walk)
         async with contextlib.aclosing(following) as pages:
             async for page in pages:
                 _page_done(tracker, page, start)
+                self.item_errors += page.item_errors
                 yield page
 
     async def _following(

@@ -14,6 +14,7 @@ import functools
 import ipaddress
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -333,6 +334,23 @@ def _transport_error(
     return TransportError(f"{type(exc).__name__}: {scrubbed_message(exc)}", method=method, url=url)
 
 
+@dataclass(frozen=True)
+class ListOf:
+    """The ``data_type`` of a list answer: ``list[item_type]`` or null, read item by item when
+    the page as a whole does not fit (see :func:`decode_answer`)."""
+
+    item_type: Any
+
+
+class DecodedItems(list[T]):
+    """The items of a list answer that fit their model; ``item_errors`` tells of the others,
+    one :class:`DecodeError` each (its ``index``, ``path`` and ``item``)."""
+
+    def __init__(self, items: list[T], item_errors: list[DecodeError]) -> None:
+        super().__init__(items)
+        self.item_errors = item_errors
+
+
 @functools.cache
 def envelope_decoder(data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
     """One decoder per response type, built once: building a decoder costs more than using it.
@@ -341,14 +359,34 @@ def envelope_decoder(data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
     variations of the service are accepted rather than failing a whole page. ``None`` means the
     caller ignores ``data``: it is skipped unparsed, whatever the service put there.
     """
-    target = msgspec.Raw if data_type is None else data_type
-    return msgspec.json.Decoder(Envelope[target], strict=False)  # type: ignore[valid-type]
+    if isinstance(data_type, ListOf):
+        target: Any = list[data_type.item_type] | None
+    else:
+        target = msgspec.Raw if data_type is None else data_type
+    return msgspec.json.Decoder(Envelope[target], strict=False)
+
+
+@functools.cache
+def _item_decoder(item_type: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(item_type, strict=False)
 
 
 def decode_answer(
-    data_type: Any, *, status: int, body: bytes, method: str, url: str, headers: Mapping[str, str]
+    data_type: Any,
+    *,
+    status: int,
+    body: bytes,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    strict: bool = True,
 ) -> Envelope[Any]:
-    """Read one answer into ``Envelope[data_type]``, or raise the error it represents."""
+    """Read one answer into ``Envelope[data_type]``, or raise the error it represents.
+
+    A list answer (``data_type`` a :class:`ListOf`) is decoded at once; only when that fails,
+    and unless ``strict``, is it read again item by item: the items that fit arrive as
+    :class:`DecodedItems`, which tells of the others.
+    """
     if status >= 300:
         raise api_error(status=status, body=body, method=method, url=url, headers=headers)
     if data_type is None and not body.strip():  # test the type first: strip copies the body
@@ -360,7 +398,12 @@ def decode_answer(
         in_band = _in_band_failure(body)
         if in_band is not None:
             raise _in_band_error(in_band.message, in_band.error, **where) from None
-        raise DecodeError(str(exc), path=_path_of(str(exc)), json_valid=True, **where) from None
+        tolerated = None
+        if isinstance(data_type, ListOf) and not strict:
+            tolerated = _decode_items(data_type.item_type, where)
+        if tolerated is None:
+            raise DecodeError(str(exc), path=_path_of(str(exc)), json_valid=True, **where) from None
+        envelope = tolerated
     except msgspec.DecodeError as exc:
         raise DecodeError(f"invalid JSON: {exc}", path=None, json_valid=False, **where) from None
     except RecursionError:  # msgspec's answer to JSON nested too deeply to decode
@@ -370,6 +413,44 @@ def decode_answer(
     if not envelope.success:
         raise _in_band_error(envelope.message, None, **where)
     return envelope
+
+
+def _decode_items(item_type: Any, where: dict[str, Any]) -> Envelope[Any] | None:
+    """The envelope of a list answer read item by item, or None if the failure lies outside
+    the items (the envelope itself, or a ``data`` that is no list)."""
+    try:
+        raw = envelope_decoder(ListOf(msgspec.Raw)).decode(where["body"])
+    except (msgspec.ValidationError, RecursionError):
+        return None
+    decoder = _item_decoder(item_type)
+    items: list[Any] = []
+    errors: list[DecodeError] = []
+    for index, raw_item in enumerate(raw.data or ()):
+        try:
+            items.append(decoder.decode(raw_item))
+        except (msgspec.ValidationError, RecursionError) as exc:
+            errors.append(_item_error(exc, index, bytes(raw_item), where))
+    raw.data = DecodedItems(items, errors)
+    return raw
+
+
+def _item_error(exc: Exception, index: int, raw_item: bytes, where: dict[str, Any]) -> DecodeError:
+    """The error for item ``index`` of a list answer, its path taken from ``$.data[index]``."""
+    problem = str(exc) if isinstance(exc, msgspec.ValidationError) else "nested too deeply"
+    inner = _path_of(problem)
+    path = f"$.data[{index}]" + ("" if inner is None else inner[1:])
+    problem = problem.replace(f"`{inner}`", f"`{path}`") if inner else f"{problem} - at `{path}`"
+    return DecodeError(
+        problem,
+        path=path,
+        json_valid=True,
+        method=where["method"],
+        url=where["url"],
+        status=where["status"],
+        body=raw_item,
+        index=index,
+        item=msgspec.json.decode(raw_item),
+    )
 
 
 def _read_error_body(body: bytes) -> ErrorBody | None:

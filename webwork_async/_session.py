@@ -150,6 +150,10 @@ class AsyncSession:
             local server; it warns for any other host). By default the system's CAs.
         max_response_size: the largest answer accepted, in bytes after decompression (32 MiB);
             a larger one raises :class:`~webwork_async.errors.ResponseTooLargeError`, unretried.
+        strict: ``True`` makes one list item that does not fit its model fail the whole page
+            with :class:`~webwork_async.errors.DecodeError`. By default the other items arrive
+            and the bad one is logged and reported in ``item_errors``; a call's ``strict=``
+            option overrides this.
     """
 
     projects: ProjectsResource
@@ -176,6 +180,7 @@ class AsyncSession:
         trust_env: bool = False,
         ssl: TLSOption = None,
         max_response_size: int = defaults.DEFAULT_MAX_RESPONSE_SIZE,
+        strict: bool = False,
     ) -> None:
         # From here on the token lives in a Secret only: no frame of this call holds it in a
         # named local when one of the checks below raises.
@@ -205,8 +210,9 @@ class AsyncSession:
                     f"{', '.join(given)} apply only to a session this object creates; "
                     "give them to your own aiohttp.ClientSession instead"
                 )
-        if not isinstance(trust_env, bool):
-            raise ConfigurationError(f"trust_env must be True or False, got {trust_env!r}")
+        for name, switch in (("trust_env", trust_env), ("strict", strict)):
+            if not isinstance(switch, bool):
+                raise ConfigurationError(f"{name} must be True or False, got {switch!r}")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError(f"retry must be a RetryPolicy or None, got {retry!r}")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
@@ -224,6 +230,7 @@ class AsyncSession:
                 timeout=_client_timeout(timeout),
                 total_timeout=_total_timeout(total_timeout),
                 max_retries=retry.max_retries,
+                strict=strict,
             ),
             retry=retry,
             limiter=shared_limiter(str(secret.reveal()), base_url),

@@ -9,9 +9,12 @@ which raise :class:`~webwork_async.errors.ConfigurationError` instead.
 from __future__ import annotations
 
 import datetime
+import enum
 import math
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeGuard
+from urllib.parse import urlsplit
 
 from webwork_async._constants import MAX_PER_PAGE, MIN_PER_PAGE
 from webwork_async.errors import InvalidArgumentError
@@ -49,7 +52,7 @@ def positive_id(argument: str, value: object) -> int:
     return value
 
 
-def positive_ids(argument: str, values: Iterable[object]) -> list[int]:
+def positive_ids(argument: str, values: object) -> list[int]:
     """Distinct positive ids in their first-seen order; the error names the bad item's index."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise InvalidArgumentError(
@@ -142,3 +145,88 @@ def callback(argument: str, value: object) -> Callable[..., Any]:
     if not callable(value):
         raise InvalidArgumentError(argument, f"must be a function, got {shown(value)}")
     return value
+
+
+# An address with one "@", something before it and a dot in the domain: enough to catch a
+# swapped argument; the service checks deliverability.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email(argument: str, value: object) -> str:
+    """An e-mail address (its shape only)."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(argument, f"must be an e-mail address, got {shown(value)}")
+    if _EMAIL.fullmatch(value.strip()) is None:
+        raise InvalidArgumentError(argument, f"must be an e-mail address, got {value!r}")
+    return value.strip()
+
+
+def one_of(allowed: Iterable[object]) -> Callable[[str, object], object]:
+    """A check that accepts the documented values ``allowed`` (an enum, or values) given as
+    themselves or as enum members, and gives the plain value to send."""
+    values = [v.value if isinstance(v, enum.Enum) else v for v in allowed]
+
+    def check(argument: str, value: object) -> object:
+        plain = value.value if isinstance(value, enum.Enum) else value
+        if isinstance(plain, bool) or plain not in values:
+            listed = ", ".join(repr(v) for v in values)
+            raise InvalidArgumentError(argument, f"must be one of {listed}, got {shown(value)}")
+        return plain
+
+    return check
+
+
+def non_negative_int(argument: str, value: object) -> int:
+    """An int >= 0 (not a ``bool``): a code, a count."""
+    if not is_count(value, 0):
+        raise InvalidArgumentError(argument, f"must be an int >= 0, got {shown(value)}")
+    return value
+
+
+def weekly_hours(argument: str, value: object) -> int:
+    """Hours per week: an int from 0 to 168."""
+    if not is_count(value, 0) or value > 168:
+        raise InvalidArgumentError(argument, f"must be an int from 0 to 168, got {shown(value)}")
+    return value
+
+
+def flag(argument: str, value: object) -> int:
+    """A 0/1 switch, sent as the API writes it: ``True``/``1`` -> 1, ``False``/``0`` -> 0."""
+    if value not in (0, 1) or isinstance(value, float):
+        raise InvalidArgumentError(argument, f"must be True or False (1 or 0), got {shown(value)}")
+    return int(bool(value))
+
+
+def opaque_id(argument: str, value: object) -> str:
+    """An opaque string id (webhooks): non-empty, no "/" or white space, sent as it is."""
+    text = non_empty_text(argument, value)
+    if any(ch in text for ch in "/?#") or any(ch.isspace() for ch in text):
+        raise InvalidArgumentError(
+            argument, f"must be an id without '/', '?', '#' or spaces, got {text!r}"
+        )
+    return text
+
+
+def http_url(argument: str, value: object) -> str:
+    """An absolute http(s) URL (a webhook's callback)."""
+    text = non_empty_text(argument, value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidArgumentError(argument, f"must be an absolute http(s) URL, got {text!r}")
+    return text
+
+
+def choices(
+    check: Callable[[str, object], object],
+) -> Callable[[str, object], list[object]]:
+    """A check of a non-empty list whose every item passes ``check`` (repeats dropped)."""
+
+    def check_all(argument: str, value: object) -> list[object]:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise InvalidArgumentError(argument, f"must be a list, got {shown(value)}")
+        items = list(dict.fromkeys(check(f"{argument}[{i}]", v) for i, v in enumerate(value)))
+        if not items:
+            raise InvalidArgumentError(argument, "must not be empty")
+        return items
+
+    return check_all

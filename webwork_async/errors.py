@@ -9,7 +9,8 @@ clause catches it all. Errors that come from the service carry what a caller nee
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, TypedDict
+import re
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from webwork_async._constants import MAX_ERROR_BODY_BYTES
 
@@ -44,6 +45,16 @@ __all__ = [
 # How much of a raw body an exception message quotes; ``.body`` keeps up to
 # webwork_async._constants.MAX_ERROR_BODY_BYTES of it.
 _BODY_EXCERPT = 200
+# Values an excerpt never quotes: a webhook's token is a secret, and so is any key named so.
+_SECRET_VALUE = re.compile(
+    rb'("(?:token|secret|password|access_token|refresh_token|client_secret)"\s*:\s*)"[^"]*"?',
+    re.IGNORECASE,
+)
+
+
+def _body_excerpt(body: bytes) -> str:
+    """The start of ``body`` as a message quotes it, with secret-looking values masked."""
+    return _SECRET_VALUE.sub(rb'\1"***"', body[:_BODY_EXCERPT]).decode("utf-8", "replace")
 
 
 class WebWorkError(Exception):
@@ -254,6 +265,10 @@ class DecodeError(WebWorkError):
     ``path`` is the JSON path of the offending value (``$.data[3].start_date``) when known.
     ``json_valid`` is True when the body was JSON that does not fit the model, False when it was
     not JSON at all (cut short, or an HTML page from a proxy).
+
+    For one item of a list that did not fit (``Page.item_errors``), ``index`` is its position
+    in the page's ``data``, ``item`` the item as plain JSON values and ``body`` its raw JSON;
+    otherwise both are None and ``body`` is the answer's.
     """
 
     def __init__(
@@ -266,6 +281,8 @@ class DecodeError(WebWorkError):
         url: str,
         status: int,
         body: bytes,
+        index: int | None = None,
+        item: Any = None,
     ) -> None:
         self.problem = problem
         self.path = path
@@ -274,8 +291,12 @@ class DecodeError(WebWorkError):
         self.url = url
         self.status = status
         self.body = body[:MAX_ERROR_BODY_BYTES]
-        excerpt = body[:_BODY_EXCERPT].decode("utf-8", "replace")
-        super().__init__(f"{method} {url} -> HTTP {status}: {problem}; body starts {excerpt!r}")
+        self.index = index
+        self.item = item
+        what = "body" if index is None else f"item {index}"
+        super().__init__(
+            f"{method} {url} -> HTTP {status}: {problem}; {what} starts {_body_excerpt(body)!r}"
+        )
 
 
 class InsecureTLSWarning(UserWarning):

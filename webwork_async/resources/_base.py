@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -9,27 +10,18 @@ from yarl import URL
 
 from webwork_async import _validation as check
 from webwork_async._bulk import WorkspaceResult, fan_out
+from webwork_async._constants import LOGGER_NAME
 from webwork_async._core import RequestCore
 from webwork_async._options import CallOptions, CallSettings
 from webwork_async._pagination import AsyncPaginator, Page, Walk, promises_items
 from webwork_async._progress import ProgressCallback, ProgressTracker
-from webwork_async._protocol import encode_query
-from webwork_async.errors import PaginationError
+from webwork_async._protocol import ListOf, encode_query
+from webwork_async.errors import DecodeError, PaginationError
+from webwork_async.resources._operations import Operation
 
 T = TypeVar("T")
 
-
-# ``list[item] | None`` per item type, built once: a fresh union on every page would be hashed
-# again for the decoder cache each time.
-_PAGE_TYPES: dict[type[Any], Any] = {}
-
-
-def _page_type(item_type: type[Any]) -> Any:
-    """The type of a page's ``data`` for items of ``item_type``."""
-    page_type = _PAGE_TYPES.get(item_type)
-    if page_type is None:
-        page_type = _PAGE_TYPES[item_type] = list[item_type] | None  # type: ignore[valid-type]
-    return page_type
+logger = logging.getLogger(LOGGER_NAME)
 
 
 class Resource:
@@ -40,6 +32,42 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+    async def _run(self, operation: Operation[T], arguments: Mapping[str, object]) -> T:
+        """Send ``operation`` with a method's ``arguments`` (its ``locals()``), checked first."""
+        path, params, body = operation.prepare(arguments)
+        result: T = await self._call(
+            operation.method, path, operation.returns, _options(arguments), params=params, body=body
+        )
+        return result
+
+    def _list(self, operation: Operation[T], arguments: Mapping[str, object]) -> AsyncPaginator[T]:
+        """A paginator over a list ``operation``, from a method's ``arguments`` (``locals()``)."""
+        path, params, _ = operation.prepare(arguments)
+        return self._paginate(
+            path,
+            operation.returns,
+            params or {},
+            _options(arguments),
+            page=arguments.get("page"),
+            per_page=arguments.get("per_page"),
+        )
+
+    def _list_many(
+        self, operation: Operation[T], arguments: Mapping[str, object]
+    ) -> AsyncGenerator[WorkspaceResult[T], None]:
+        """Every item of a list ``operation`` for each of ``arguments["workspace_ids"]``."""
+        path, params, _ = operation.prepare(arguments, per_workspace=True)
+        progress: Any = arguments.get("progress")
+        return self._fan_out(
+            arguments["workspace_ids"],  # type: ignore[arg-type]
+            path,
+            operation.returns,
+            params or {},
+            _options(arguments),
+            per_page=arguments.get("per_page"),
+            progress=progress,
+        )
 
     async def _call(
         self,
@@ -91,7 +119,7 @@ class Resource:
         per_page: int | None,
     ) -> AsyncPaginator[T]:
         """A paginator from arguments already checked."""
-        data_type = _page_type(item_type)
+        data_type = ListOf(item_type)
         source = str(URL(self._core.base_url + path).with_query(encode_query(params)))
 
         async def fetch(number: int | None, size: int | None, walk: Walk) -> Page[T]:
@@ -107,7 +135,16 @@ class Resource:
                     method="GET",
                     url=source,
                 )
-            return Page(items=envelope.data or [], pagination=pagination)
+            item_errors: list[DecodeError] = getattr(envelope.data, "item_errors", [])
+            for error in item_errors:
+                logger.warning(
+                    "left out item %d of page %d of GET %s: %s",
+                    error.index,
+                    number or 1,
+                    source,
+                    error.problem,
+                )
+            return Page(envelope.data or [], pagination, item_errors)
 
         return AsyncPaginator(
             fetch,
@@ -141,9 +178,16 @@ class Resource:
             tracker = ProgressTracker(check.callback("progress", progress), len(ids))
         stats = None if tracker is None else tracker.stats
 
-        async def fetch_all(workspace_id: int) -> list[T]:
+        async def fetch_all(workspace_id: int) -> tuple[list[T], list[DecodeError]]:
             query = {**params, "workspace_id": workspace_id}
             paginator = self._paginator(path, item_type, query, settings, page=None, per_page=size)
-            return await paginator._collect(stats)  # counted per job, not per workspace
+            items = await paginator._collect(stats)  # counted per job, not per workspace
+            return items, paginator.item_errors
 
         return fan_out(ids, fetch_all, in_flight=self._core.max_concurrency, tracker=tracker)
+
+
+def _options(arguments: Mapping[str, object]) -> CallOptions:
+    """The call options among a method's ``arguments``."""
+    options: CallOptions = arguments.get("options") or {}  # type: ignore[assignment]
+    return options

@@ -1,52 +1,36 @@
 """The Projects group: ``/projects`` (reference §4.3, the seed pages of variant B).
 
-Reads pass ``workspace_id`` in the query string, writes in the JSON body (DELETE included); the
-``budget`` argument is stored by the service as ``budget_estimation``.
+The ``budget`` argument is stored by the service as ``budget_estimation``.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Iterable
 from typing import TYPE_CHECKING
 
 from msgspec import UNSET, UnsetType
 
-from webwork_async import _validation as check
 from webwork_async._bulk import WorkspaceResult
 from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator
 from webwork_async._progress import ProgressCallback
-from webwork_async.errors import InvalidArgumentError
 from webwork_async.models.projects import Project
 from webwork_async.resources._base import Resource
+from webwork_async.resources._operations import Operation
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = ["ProjectsResource"]
 
-_PATH = "projects"
-
 Number = int | float
 
-# How each writable field is checked; None passes every check but the name's, so update can clear.
-_FIELD_CHECKS: dict[str, Callable[[str, object], object]] = {
-    "name": check.non_empty_text,
-    "start_date": check.calendar_date,
-    "deadline": check.calendar_date,
-    "estimation": check.non_negative_number,
-    "budget": check.non_negative_number,
-    "notes": check.optional_text,
-    "icon": check.optional_text,
-}
-
-
-def _checked_fields(given: Mapping[str, object]) -> dict[str, object]:
-    """Check each given field, then the date order; the error names the offending argument."""
-    fields = {key: _FIELD_CHECKS[key](key, value) for key, value in given.items()}
-    check.date_order("start_date", fields.get("start_date"), "deadline", fields.get("deadline"))
-    return fields
+_LIST = Operation[Project]("GET", "projects", Project)
+_GET = Operation[Project]("GET", "projects/{project_id}", Project)
+_CREATE = Operation[Project]("POST", "projects", Project, frozenset({"workspace_id", "name"}))
+_UPDATE = Operation[Project]("PUT", "projects/{project_id}", Project, partial=True)
+_DELETE = Operation[None]("DELETE", "projects/{project_id}")
 
 
 class ProjectsResource(Resource):
@@ -65,11 +49,7 @@ class ProjectsResource(Resource):
 
         ``name`` filters by case-insensitive substring. Archived projects are not listed.
         """
-        params = {
-            "workspace_id": check.positive_id("workspace_id", workspace_id),
-            "name": check.optional_text("name", name),
-        }
-        return self._paginate(_PATH, Project, params, options, page=page, per_page=per_page)
+        return self._list(_LIST, locals())
 
     def list_many(
         self,
@@ -88,19 +68,13 @@ class ProjectsResource(Resource):
         is sent. Repeated ids are fetched once. ``progress`` is called with a
         :class:`~webwork_async.JobProgress` as each workspace is finished.
         """
-        params = {"name": check.optional_text("name", name)}
-        return self._fan_out(
-            workspace_ids, _PATH, Project, params, options, per_page=per_page, progress=progress
-        )
+        return self._list_many(_LIST, locals())
 
     async def get(
         self, project_id: int, *, workspace_id: int, **options: Unpack[CallOptions]
     ) -> Project:
         """One project; :class:`~webwork_async.errors.NotFoundError` if not in the workspace."""
-        path = f"{_PATH}/{check.positive_id('project_id', project_id)}"
-        params = {"workspace_id": check.positive_id("workspace_id", workspace_id)}
-        project: Project = await self._call("GET", path, Project, options, params=params)
-        return project
+        return await self._run(_GET, locals())
 
     async def create(
         self,
@@ -120,21 +94,7 @@ class ProjectsResource(Resource):
         ``estimation`` is in hours; ``budget`` comes back as ``budget_estimation``. Fields left as
         None are not sent.
         """
-        optional = {
-            "start_date": start_date,
-            "deadline": deadline,
-            "estimation": estimation,
-            "budget": budget,
-            "notes": notes,
-            "icon": icon,
-        }
-        given = {"name": name, **{key: val for key, val in optional.items() if val is not None}}
-        body = {
-            "workspace_id": check.positive_id("workspace_id", workspace_id),
-            **_checked_fields(given),
-        }
-        project: Project = await self._call("POST", _PATH, Project, options, body=body)
-        return project
+        return await self._run(_CREATE, locals())
 
     async def update(
         self,
@@ -155,29 +115,10 @@ class ProjectsResource(Resource):
         A deadline before the start date is refused here when both are given; otherwise the
         service checks it against the stored value.
         """
-        path = f"{_PATH}/{check.positive_id('project_id', project_id)}"
-        given = {
-            "name": name,
-            "start_date": start_date,
-            "deadline": deadline,
-            "estimation": estimation,
-            "budget": budget,
-            "notes": notes,
-            "icon": icon,
-        }
-        changes = _checked_fields(
-            {key: value for key, value in given.items() if value is not UNSET}
-        )
-        if not changes:
-            raise InvalidArgumentError("update", "give at least one field to change")
-        body = {"workspace_id": check.positive_id("workspace_id", workspace_id), **changes}
-        project: Project = await self._call("PUT", path, Project, options, body=body)
-        return project
+        return await self._run(_UPDATE, locals())
 
     async def delete(
         self, project_id: int, *, workspace_id: int, **options: Unpack[CallOptions]
     ) -> None:
         """Archive a project. The service keeps it, but it no longer appears in lists."""
-        path = f"{_PATH}/{check.positive_id('project_id', project_id)}"
-        body = {"workspace_id": check.positive_id("workspace_id", workspace_id)}
-        await self._call("DELETE", path, None, options, body=body)
+        await self._run(_DELETE, locals())

@@ -1,0 +1,148 @@
+"""The API's operations as data, and the one table of argument checks every group shares.
+
+A resource method is a signature, a docstring and one call: it hands its arguments to its
+:class:`Operation`, which checks each by name (:data:`ARGUMENT_CHECKS`), puts the ids into the
+path and the rest where variant B of the docs puts them (the query string of a GET, the JSON
+body of any other method, DELETE included), all before anything is sent.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, NamedTuple, TypeVar
+from urllib.parse import quote
+
+from msgspec import UNSET
+
+from webwork_async import _validation as check
+from webwork_async.errors import InvalidArgumentError
+from webwork_async.models.contracts import ContractStatus, ScreenshotMode
+from webwork_async.models.members import MemberRole, MemberStatus
+from webwork_async.models.tasks import TaskPriority, TaskStatus
+from webwork_async.models.webhooks import WebhookEvent
+
+T = TypeVar("T")
+
+Check = Callable[[str, object], object]
+
+#: How each argument is checked, by its name in the API. An operation whose argument of the same
+#: name means something else (a task's ``status`` is an int code) overrides it in ``checks``.
+ARGUMENT_CHECKS: dict[str, Check] = {
+    # ids: in the path, or naming another object
+    "workspace_id": check.positive_id,
+    "project_id": check.positive_id,
+    "user_id": check.positive_id,
+    "member_id": check.positive_id,
+    "contract_id": check.positive_id,
+    "task_id": check.positive_id,
+    "viewer_id": check.positive_id,
+    "parent_id": check.positive_id,
+    "webhook_id": check.opaque_id,
+    "assignees": check.positive_ids,
+    # text
+    "name": check.non_empty_text,
+    "title": check.non_empty_text,
+    "firstname": check.non_empty_text,
+    "lastname": check.non_empty_text,
+    "email": check.email,
+    "description": check.optional_text,
+    "notes": check.optional_text,
+    "icon": check.optional_text,
+    "timezone": check.optional_text,
+    "url": check.http_url,
+    # dates and numbers
+    "start_date": check.calendar_date,
+    "end_date": check.calendar_date,
+    "deadline": check.calendar_date,
+    "estimation": check.non_negative_number,
+    "budget": check.non_negative_number,
+    "rate": check.non_negative_number,
+    "weekly_hours_limit": check.weekly_hours,
+    "rate_status": check.flag,
+    "remove_avatar": check.flag,
+    # documented values
+    "role": check.one_of(MemberRole),
+    "status": check.one_of(MemberStatus),
+    "screenshots": check.one_of(ScreenshotMode),
+    "priority": check.one_of(TaskPriority),
+    "order_by": check.one_of(("asc", "desc")),
+    "events": check.choices(check.one_of(WebhookEvent)),
+}
+
+#: Group-specific meanings of shared names, for ``Operation(checks=...)``.
+#: Roles an invitation or an update may give: every role but Owner.
+ASSIGNABLE_ROLE = {"role": check.one_of(r for r in MemberRole if r is not MemberRole.OWNER)}
+CONTRACT_STATUS = {"status": check.one_of(ContractStatus)}
+#: Task status on writes: the base codes; a list filter also takes a workspace's custom codes.
+TASK_STATUS = {"status": check.one_of(TaskStatus)}
+TASK_STATUS_FILTER = {"status": check.non_negative_int}
+
+#: Date pairs the API wants in order (end on or after start) when both are given.
+_DATE_ORDER = (("start_date", "deadline"), ("start_date", "end_date"))
+#: Arguments that are never sent as fields: the call's own options and paging.
+_NOT_FIELDS = frozenset({"self", "options", "page", "per_page", "progress", "workspace_ids"})
+
+
+class Prepared(NamedTuple):
+    """A checked request: its path and where its fields go."""
+
+    path: str
+    params: dict[str, object] | None
+    body: dict[str, object] | None
+
+
+@dataclass(frozen=True)
+class Operation(Generic[T]):
+    """One operation of the API: method, path template and what ``data`` decodes into.
+
+    ``path`` names its ids in braces (``"tasks/{task_id}/assign/{user_id}"``). ``returns`` is
+    the model of ``data`` (of each item, for a list), or None when the answer carries nothing
+    of use. ``required`` arguments must be given (None is refused by their check); the others
+    are left out when None. A ``partial`` operation (an update) leaves out what is UNSET
+    instead, sends None as null (clearing the field), and needs at least one field to change.
+    """
+
+    method: str
+    path: str
+    returns: Any = None
+    required: frozenset[str] = frozenset({"workspace_id"})
+    checks: Mapping[str, Check] = field(default_factory=dict)
+    partial: bool = False
+
+    def prepare(self, arguments: Mapping[str, object], *, per_workspace: bool = False) -> Prepared:
+        """Check ``arguments`` (a method's locals) and place them; raises
+        :class:`~webwork_async.errors.InvalidArgumentError` naming the first bad one.
+
+        ``per_workspace`` (``list_many``): ``workspace_id`` is added later, per workspace.
+        """
+        given = {name: value for name, value in arguments.items() if name not in _NOT_FIELDS}
+        ids = {name: self._checked(name, given.pop(name)) for name in _path_ids(self.path)}
+        required = self.required - {"workspace_id"} if per_workspace else self.required
+        fields: dict[str, object] = {}
+        for name, value in given.items():
+            left_out = value is UNSET if self.partial else value is None
+            if left_out and name not in required:
+                continue
+            fields[name] = self._checked(name, value)
+        for start, end in _DATE_ORDER:
+            check.date_order(start, fields.get(start), end, fields.get(end))
+        if self.partial and not set(fields) - self.required:
+            raise InvalidArgumentError("update", "give at least one field to change")
+        path = self.path.format_map(
+            {name: quote(str(value), safe="") for name, value in ids.items()}
+        )
+        if self.method == "GET":
+            return Prepared(path, fields, None)
+        return Prepared(path, None, fields)
+
+    def _checked(self, name: str, value: object) -> object:
+        return (self.checks.get(name) or ARGUMENT_CHECKS[name])(name, value)
+
+
+@functools.cache
+def _path_ids(template: str) -> tuple[str, ...]:
+    """The names in braces of a path template, in order."""
+    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
