@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from webwork_async._progress import ProgressTracker
 from webwork_async.errors import AuthenticationError, DecodeError, SessionStateError
 
 T = TypeVar("T")
+
+#: What one fetch of a fan-out covers: a workspace, or a project of a workspace.
+Scope = tuple[int, "int | None"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class WorkspaceResult(Generic[T]):
     items: list[T] = field(default_factory=list)
     error: Exception | None = None
     item_errors: list[DecodeError] = field(default_factory=list)
+    project_id: int | None = None
+    """The project, for a fan-out over projects (``ww.tasks.list_many``); else None."""
 
     @property
     def ok(self) -> bool:
@@ -52,13 +57,13 @@ def ends_bulk_job(error: BaseException) -> bool:
 
 
 async def fan_out(
-    workspace_ids: list[int],
-    fetch_all: Callable[[int], Awaitable[tuple[list[T], list[DecodeError]]]],
+    scopes: list[Scope],
+    fetch_all: Callable[[Scope], Awaitable[tuple[list[T], list[DecodeError]]]],
     *,
     in_flight: int,
     tracker: ProgressTracker | None = None,
 ) -> AsyncGenerator[WorkspaceResult[T], None]:
-    """Run ``fetch_all`` (items, item errors) per workspace, ``in_flight`` at once at most.
+    """Run ``fetch_all`` (items, item errors) per scope, ``in_flight`` at once at most.
 
     Results are yielded as each workspace ends.
 
@@ -70,25 +75,25 @@ async def fan_out(
     is told of each workspace as it is yielded.
     """
 
-    async def run(workspace_id: int) -> WorkspaceResult[T]:
+    async def run(scope: Scope) -> WorkspaceResult[T]:
         try:
-            items, item_errors = await fetch_all(workspace_id)
-            return WorkspaceResult(workspace_id, items, item_errors=item_errors)
+            items, item_errors = await fetch_all(scope)
+            return WorkspaceResult(scope[0], items, item_errors=item_errors, project_id=scope[1])
         except Exception as exc:  # every failure is reported on its workspace, never dropped
-            return WorkspaceResult(workspace_id, error=exc)
+            return failed(scope, exc)
 
     # Each task drops itself into `finished` when done: waiting costs O(1) per workspace, where
     # asyncio.wait over the running set would re-register callbacks on every task each time.
     finished: asyncio.Queue[asyncio.Task[WorkspaceResult[T]]] = asyncio.Queue()
-    remaining = iter(workspace_ids)
-    running: dict[asyncio.Task[WorkspaceResult[T]], int] = {}
+    remaining = iter(scopes)
+    running: dict[asyncio.Task[WorkspaceResult[T]], Scope] = {}
 
     def start_next() -> None:
-        workspace_id = next(remaining, None)
-        if workspace_id is not None:
-            task = asyncio.ensure_future(run(workspace_id))
+        scope = next(remaining, None)
+        if scope is not None:
+            task = asyncio.ensure_future(run(scope))
             task.add_done_callback(finished.put_nowait)
-            running[task] = workspace_id
+            running[task] = scope
 
     def report(result: WorkspaceResult[T]) -> WorkspaceResult[T]:
         if tracker is not None:
@@ -106,8 +111,8 @@ async def fan_out(
                 for settled in await _stop(running):
                     yield report(settled)
                 yield report(result)
-                for workspace_id in [*running.values(), *remaining]:
-                    yield report(WorkspaceResult(workspace_id, error=result.error))
+                for scope in [*running.values(), *remaining]:
+                    yield report(failed(scope, result.error))
                 return
             start_next()
             yield report(result)
@@ -119,7 +124,7 @@ async def fan_out(
 
 
 async def _stop(
-    running: dict[asyncio.Task[WorkspaceResult[T]], int],
+    running: dict[asyncio.Task[WorkspaceResult[T]], Scope],
 ) -> list[WorkspaceResult[T]]:
     """Cancel the running fetches; return the results of those that had finished anyway.
 
@@ -132,3 +137,8 @@ async def _stop(
     for task in settled:
         del running[task]
     return [task.result() for task in settled]
+
+
+def failed(scope: Scope, error: Exception) -> WorkspaceResult[Any]:
+    """The result of a scope that ``error`` stopped."""
+    return WorkspaceResult(scope[0], error=error, project_id=scope[1])

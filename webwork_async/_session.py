@@ -29,8 +29,15 @@ from webwork_async._retry import RetryPolicy
 from webwork_async._validation import is_count, is_seconds
 from webwork_async._version import __version__
 from webwork_async.errors import ConfigurationError, InsecureTLSWarning
-from webwork_async.resources.projects import ProjectsResource
-from webwork_async.resources.workspaces import WorkspacesResource
+from webwork_async.resources import (
+    ContractsResource,
+    MembersResource,
+    ProjectsResource,
+    ProjectViewersResource,
+    TasksResource,
+    WebhooksResource,
+    WorkspacesResource,
+)
 
 __all__ = ["AsyncSession"]
 
@@ -156,10 +163,20 @@ class AsyncSession:
             option overrides this.
     """
 
-    projects: ProjectsResource
-    """Projects: list, get, create, update, delete and bulk list across workspaces."""
     workspaces: WorkspacesResource
     """Workspaces the token's user belongs to."""
+    members: MembersResource
+    """Members: list, get, invite, update, delete (archive)."""
+    projects: ProjectsResource
+    """Projects: list, get, create, update, delete and bulk list across workspaces."""
+    contracts: ContractsResource
+    """Contracts (a member on a project): list, get, create, update, delete."""
+    tasks: TasksResource
+    """Tasks of projects: list, get, create, update, delete, assign, unassign, assignees."""
+    project_viewers: ProjectViewersResource
+    """Project viewers (clients): list, get, create, delete, restore, grant and revoke projects."""
+    webhooks: WebhooksResource
+    """Webhooks: list, create, update, delete."""
 
     def __init__(
         self,
@@ -250,8 +267,13 @@ class AsyncSession:
             ),
             session=session,
         )
-        self.projects = ProjectsResource(self._core)
         self.workspaces = WorkspacesResource(self._core)
+        self.members = MembersResource(self._core)
+        self.projects = ProjectsResource(self._core)
+        self.contracts = ContractsResource(self._core)
+        self.tasks = TasksResource(self._core)
+        self.project_viewers = ProjectViewersResource(self._core)
+        self.webhooks = WebhooksResource(self._core)
 
     def __repr__(self) -> str:
         if "_core" not in vars(self):  # a repr while __init__ refuses its arguments

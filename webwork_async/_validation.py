@@ -64,6 +64,25 @@ def positive_ids(argument: str, values: object) -> list[int]:
     return list(seen)
 
 
+def project_scopes(argument: str, values: object) -> list[tuple[int, int]]:
+    """Distinct ``(workspace_id, project_id)`` pairs in their first-seen order."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidArgumentError(
+            argument,
+            f"must be an iterable of (workspace_id, project_id) pairs, got {shown(values)}",
+        )
+    seen: dict[tuple[int, int], None] = {}
+    for index, pair in enumerate(values):
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise InvalidArgumentError(
+                f"{argument}[{index}]",
+                f"must be a (workspace_id, project_id) pair, got {shown(pair)}",
+            )
+        workspace_id = positive_id(f"{argument}[{index}][0]", pair[0])
+        seen[workspace_id, positive_id(f"{argument}[{index}][1]", pair[1])] = None
+    return list(seen)
+
+
 def page_number(value: object) -> int | None:
     """``page``: None (the service's default, 1) or an int >= 1."""
     return None if value is None else positive_id("page", value)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any, TypeVar
 
 from yarl import URL
 
 from webwork_async import _validation as check
-from webwork_async._bulk import WorkspaceResult, fan_out
+from webwork_async._bulk import Scope, WorkspaceResult, fan_out
 from webwork_async._constants import LOGGER_NAME
 from webwork_async._core import RequestCore
 from webwork_async._options import CallOptions, CallSettings
@@ -56,11 +56,20 @@ class Resource:
     def _list_many(
         self, operation: Operation[T], arguments: Mapping[str, object]
     ) -> AsyncGenerator[WorkspaceResult[T], None]:
-        """Every item of a list ``operation`` for each of ``arguments["workspace_ids"]``."""
+        """Every item of a list ``operation`` for each of ``arguments["workspace_ids"]``.
+
+        A list per project fans out over the ``(workspace_id, project_id)`` pairs of
+        ``arguments["projects"]`` instead.
+        """
         path, params, _ = operation.prepare(arguments, per_workspace=True)
+        if "projects" in arguments:
+            scopes: list[Scope] = list(check.project_scopes("projects", arguments["projects"]))
+        else:
+            ids = check.positive_ids("workspace_ids", arguments["workspace_ids"])
+            scopes = [(workspace_id, None) for workspace_id in ids]
         progress: Any = arguments.get("progress")
         return self._fan_out(
-            arguments["workspace_ids"],  # type: ignore[arg-type]
+            scopes,
             path,
             operation.returns,
             params or {},
@@ -157,7 +166,7 @@ class Resource:
 
     def _fan_out(
         self,
-        workspace_ids: Iterable[int],
+        scopes: list[Scope],
         path: str,
         item_type: type[T],
         params: Mapping[str, object],
@@ -166,25 +175,28 @@ class Resource:
         per_page: object = None,
         progress: ProgressCallback | None = None,
     ) -> AsyncGenerator[WorkspaceResult[T], None]:
-        """Every item of ``GET path`` for each workspace, one result per distinct workspace id.
+        """Every item of ``GET path`` for each scope (a workspace, or a project of one), one
+        result per distinct scope.
 
-        Everything is checked once, before any request; each workspace reuses the result.
+        Everything is checked once, before any request; each scope reuses the result.
         """
-        ids = check.positive_ids("workspace_ids", workspace_ids)
         size = check.page_size(per_page)
         settings = self._core.settings.apply(options)
         tracker = None
         if progress is not None:
-            tracker = ProgressTracker(check.callback("progress", progress), len(ids))
+            tracker = ProgressTracker(check.callback("progress", progress), len(scopes))
         stats = None if tracker is None else tracker.stats
 
-        async def fetch_all(workspace_id: int) -> tuple[list[T], list[DecodeError]]:
+        async def fetch_all(scope: Scope) -> tuple[list[T], list[DecodeError]]:
+            workspace_id, project_id = scope
             query = {**params, "workspace_id": workspace_id}
+            if project_id is not None:
+                query["project_id"] = project_id
             paginator = self._paginator(path, item_type, query, settings, page=None, per_page=size)
             items = await paginator._collect(stats)  # counted per job, not per workspace
             return items, paginator.item_errors
 
-        return fan_out(ids, fetch_all, in_flight=self._core.max_concurrency, tracker=tracker)
+        return fan_out(scopes, fetch_all, in_flight=self._core.max_concurrency, tracker=tracker)
 
 
 def _options(arguments: Mapping[str, object]) -> CallOptions:

@@ -83,7 +83,13 @@ TASK_STATUS_FILTER = {"status": check.non_negative_int}
 #: Date pairs the API wants in order (end on or after start) when both are given.
 _DATE_ORDER = (("start_date", "deadline"), ("start_date", "end_date"))
 #: Arguments that are never sent as fields: the call's own options and paging.
-_NOT_FIELDS = frozenset({"self", "options", "page", "per_page", "progress", "workspace_ids"})
+_NOT_FIELDS = frozenset(
+    {"self", "options", "page", "per_page", "progress", "workspace_ids", "projects"}
+)
+
+
+#: What a fan-out supplies per request, rather than the caller.
+_SCOPE = frozenset({"workspace_id", "project_id"})
 
 
 class Prepared(NamedTuple):
@@ -103,6 +109,7 @@ class Operation(Generic[T]):
     of use. ``required`` arguments must be given (None is refused by their check); the others
     are left out when None. A ``partial`` operation (an update) leaves out what is UNSET
     instead, sends None as null (clearing the field), and needs at least one field to change.
+    ``any_of`` names arguments of which at least one must be given.
     """
 
     method: str
@@ -111,16 +118,18 @@ class Operation(Generic[T]):
     required: frozenset[str] = frozenset({"workspace_id"})
     checks: Mapping[str, Check] = field(default_factory=dict)
     partial: bool = False
+    any_of: tuple[str, ...] = ()
 
     def prepare(self, arguments: Mapping[str, object], *, per_workspace: bool = False) -> Prepared:
         """Check ``arguments`` (a method's locals) and place them; raises
         :class:`~webwork_async.errors.InvalidArgumentError` naming the first bad one.
 
-        ``per_workspace`` (``list_many``): ``workspace_id`` is added later, per workspace.
+        ``per_workspace`` (``list_many``): ``workspace_id`` (and ``project_id``) are added later,
+        per workspace (or project).
         """
         given = {name: value for name, value in arguments.items() if name not in _NOT_FIELDS}
         ids = {name: self._checked(name, given.pop(name)) for name in _path_ids(self.path)}
-        required = self.required - {"workspace_id"} if per_workspace else self.required
+        required = self.required - _SCOPE if per_workspace else self.required
         fields: dict[str, object] = {}
         for name, value in given.items():
             left_out = value is UNSET if self.partial else value is None
@@ -129,6 +138,8 @@ class Operation(Generic[T]):
             fields[name] = self._checked(name, value)
         for start, end in _DATE_ORDER:
             check.date_order(start, fields.get(start), end, fields.get(end))
+        if self.any_of and not per_workspace and not set(self.any_of) & set(fields):
+            raise InvalidArgumentError(self.any_of[0], f"give {' or '.join(self.any_of)}")
         if self.partial and not set(fields) - self.required:
             raise InvalidArgumentError("update", "give at least one field to change")
         path = self.path.format_map(
