@@ -131,6 +131,8 @@ class Operation(Generic[T]):
         ids = {name: self._checked(name, given.pop(name)) for name in _path_ids(self.path)}
         required = self.required - _SCOPE if per_workspace else self.required
         fields: dict[str, object] = {}
+        for name in required - set(given):
+            self._checked(name, None)  # an absent required argument: its check names it
         for name, value in given.items():
             left_out = value is UNSET if self.partial else value is None
             if left_out and name not in required:

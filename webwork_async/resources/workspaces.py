@@ -8,11 +8,14 @@ from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator
 from webwork_async.models.workspaces import Workspace
 from webwork_async.resources._base import Resource
+from webwork_async.resources._operations import Operation
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = ["WorkspacesResource"]
+
+_LIST = Operation[Workspace]("GET", "workspaces", Workspace, required=frozenset())
 
 
 class WorkspacesResource(Resource):
@@ -26,4 +29,4 @@ class WorkspacesResource(Resource):
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Workspace]:
         """Active workspaces of the caller: await for one page, ``async for`` for all of them."""
-        return self._paginate("workspaces", Workspace, {}, options, page=page, per_page=per_page)
+        return self._list(_LIST, locals())

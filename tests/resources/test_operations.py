@@ -1,0 +1,149 @@
+"""The operations table: how arguments are checked and placed, without any I/O.
+
+Every resource method hands its ``locals()`` to an ``Operation``; these tests hold the rules
+that all 35 operations share, and check that the table and the methods agree.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+
+import pytest
+from msgspec import UNSET
+
+from webwork_async import AsyncSession, InvalidArgumentError, TaskStatus, WebhookEvent
+from webwork_async.resources import _operations
+from webwork_async.resources._base import Resource
+from webwork_async.resources._operations import ARGUMENT_CHECKS, Operation
+
+# Parameters that are never fields of a request.
+NOT_FIELDS = {"self", "options", "page", "per_page", "progress", "workspace_ids", "projects"}
+
+
+def resources() -> dict[str, Resource]:
+    session = AsyncSession(token="t", base_url="http://127.0.0.1:9/api/v2/")
+    return {name: value for name, value in vars(session).items() if isinstance(value, Resource)}
+
+
+def operations() -> list[tuple[str, Operation[object]]]:
+    import webwork_async.resources as package
+
+    found = []
+    for module_name in package.__all__:
+        module = inspect.getmodule(getattr(package, module_name))
+        for name, value in vars(module).items():
+            if isinstance(value, Operation):
+                found.append((f"{module.__name__.rsplit('.', 1)[1]}.{name}", value))
+    return found
+
+
+def test_there_are_35_operations_and_each_is_reached_from_the_session() -> None:
+    # 36 in reference §1, less GET /webhooks/{id}, which API v2 does not document.
+    methods = [
+        (group, name)
+        for group, resource in resources().items()
+        for name, member in inspect.getmembers(type(resource), inspect.isfunction)
+        if not name.startswith("_") and name != "list_many"
+    ]
+    assert len(methods) == 35
+    # Each module's list operation serves both list and list_many.
+    assert len({id(op) for _, op in operations()}) == 35
+
+
+def test_every_argument_of_every_method_has_a_check() -> None:
+    for group, resource in resources().items():
+        for name, method in inspect.getmembers(type(resource), inspect.isfunction):
+            if name.startswith("_"):
+                continue
+            for parameter in inspect.signature(method).parameters:
+                if parameter not in NOT_FIELDS:
+                    assert parameter in ARGUMENT_CHECKS, f"{group}.{name}({parameter})"
+
+
+def test_every_path_id_has_a_check_and_each_required_name_too() -> None:
+    for name, operation in operations():
+        for field in operation.required | set(_operations._path_ids(operation.path)):
+            assert field in ARGUMENT_CHECKS, f"{name}: {field}"
+
+
+def test_a_get_sends_fields_in_the_query_and_a_write_in_the_body_delete_included() -> None:
+    read = Operation[None]("GET", "things/{task_id}")
+    assert read.prepare({"task_id": 5, "workspace_id": 1, "email": None}) == (
+        "things/5",
+        {"workspace_id": 1},
+        None,
+    )
+    delete = Operation[None]("DELETE", "things/{task_id}")
+    assert delete.prepare({"task_id": 5, "workspace_id": 1}) == (
+        "things/5",
+        None,
+        {"workspace_id": 1},
+    )
+
+
+def test_none_is_left_out_of_a_create_but_a_required_none_is_refused() -> None:
+    create = Operation[None]("POST", "tasks", required=frozenset({"workspace_id", "title"}))
+    assert create.prepare({"workspace_id": 1, "title": "T", "description": None}).body == {
+        "workspace_id": 1,
+        "title": "T",
+    }
+    with pytest.raises(InvalidArgumentError) as caught:
+        create.prepare({"workspace_id": 1, "title": None})
+    assert caught.value.argument == "title"
+
+
+def test_an_update_leaves_out_unset_sends_none_as_null_and_needs_a_change() -> None:
+    update = Operation[None]("PUT", "tasks/{task_id}", partial=True)
+    prepared = update.prepare(
+        {"task_id": 3, "workspace_id": 1, "title": UNSET, "description": None}
+    )
+    assert prepared.body == {"workspace_id": 1, "description": None}
+    with pytest.raises(InvalidArgumentError, match="at least one field"):
+        update.prepare({"task_id": 3, "workspace_id": 1, "title": UNSET})
+    with pytest.raises(InvalidArgumentError) as caught:
+        update.prepare({"task_id": 3, "workspace_id": 1, "title": None})  # title cannot clear
+    assert caught.value.argument == "title"
+
+
+def test_enum_members_and_plain_values_are_sent_as_plain_values() -> None:
+    create = Operation[None]("POST", "tasks", checks=_operations.TASK_STATUS)
+    body = create.prepare({"workspace_id": 1, "status": TaskStatus.DONE}).body
+    assert body == {"workspace_id": 1, "status": 20}
+    assert type(body["status"]) is int  # type: ignore[index]
+    events = Operation[None]("POST", "webhooks").prepare(
+        {"workspace_id": 1, "events": [WebhookEvent.TRACKER_STARTED, "tracker.stopped"]}
+    )
+    assert events.body == {"workspace_id": 1, "events": ["tracker.started", "tracker.stopped"]}
+    with pytest.raises(InvalidArgumentError, match=r"events\[1\]"):
+        Operation[None]("POST", "webhooks").prepare(
+            {"workspace_id": 1, "events": ["tracker.started", "y"]}
+        )
+
+
+def test_dates_in_order_and_ids_quoted_into_the_path() -> None:
+    create = Operation[None]("POST", "tasks")
+    with pytest.raises(InvalidArgumentError) as caught:
+        create.prepare(
+            {"workspace_id": 1, "start_date": "2024-02-01", "end_date": datetime.date(2024, 1, 1)}
+        )
+    assert caught.value.argument == "end_date"
+    hook = Operation[None]("PUT", "webhooks/{webhook_id}")
+    assert hook.prepare({"webhook_id": "abc+12=", "workspace_id": 1}).path == "webhooks/abc%2B12%3D"
+    with pytest.raises(InvalidArgumentError, match="webhook_id"):
+        hook.prepare({"webhook_id": "../members", "workspace_id": 1})
+
+
+def test_any_of_and_a_fan_out_supplying_the_scope() -> None:
+    listing = Operation[None]("GET", "tasks", any_of=("project_id", "contract_id"))
+    with pytest.raises(InvalidArgumentError, match="project_id or contract_id"):
+        listing.prepare({"workspace_id": 1, "project_id": None, "contract_id": None})
+    assert listing.prepare({"workspace_id": 1, "contract_id": 9}).params == {
+        "workspace_id": 1,
+        "contract_id": 9,
+    }
+    scoped = Operation[None]("GET", "tasks/{task_id}", required=frozenset({"workspace_id"}))
+    assert scoped.prepare({"task_id": 1}, per_workspace=True).params == {}
+    with pytest.raises(InvalidArgumentError) as caught:
+        scoped.prepare({"task_id": 1})
+    assert caught.value.argument == "workspace_id"
