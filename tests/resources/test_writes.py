@@ -1,0 +1,195 @@
+"""Every write of every group under one fault: a POST is never replayed, a PUT or DELETE is.
+
+The fake answers the first request of the write with a 503 without acting on it. The client
+cannot know that the service did not act, so a POST (invite, create, assign, restore ...) gives
+up at once, while PUT and DELETE, idempotent, are sent again and succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from team import Team
+from test_operations import operations
+
+from webwork_async import AsyncSession, RetryPolicy, ServerError
+from webwork_async.testing import FakeWebWork
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write: its HTTP method, its path (relative to /api/v2/) and how to call it."""
+
+    name: str
+    method: str
+    path: Callable[[dict[str, Any]], str]
+    call: Callable[[AsyncSession, dict[str, Any]], Awaitable[object]]
+
+
+async def objects(ww: AsyncSession, team: Team) -> dict[str, Any]:
+    """One object of each group, in the team's workspace."""
+    where = {"workspace_id": team.workspace_id}
+    task = await ww.tasks.create(**where, project_id=team.project_id, title="T")
+    viewer = await ww.project_viewers.create(
+        **where, email="view@example.com", firstname="V", lastname="W"
+    )
+    hook = await ww.webhooks.create(**where, url="https://h.example/x", events=["tracker.started"])
+    return {
+        "team": team,
+        "ws": team.workspace_id,
+        "task": task.id,
+        "viewer": viewer.id,
+        "hook": hook.id,
+    }
+
+
+def in_ws(o: dict[str, Any]) -> dict[str, Any]:
+    return {"workspace_id": o["ws"]}
+
+
+def in_project(o: dict[str, Any]) -> dict[str, Any]:
+    return {"workspace_id": o["ws"], "project_id": o["team"].project_id}
+
+
+WRITES = [
+    Write(
+        "members.invite",
+        "POST",
+        lambda o: "members",
+        lambda ww, o: ww.members.invite(
+            **in_ws(o), email="new@example.com", firstname="N", lastname="M", role="Regular User"
+        ),
+    ),
+    Write(
+        "members.update",
+        "PUT",
+        lambda o: f"members/{o['team'].user_id}",
+        lambda ww, o: ww.members.update(o["team"].user_id, **in_ws(o), firstname="Anne"),
+    ),
+    Write(
+        "members.delete",
+        "DELETE",
+        lambda o: f"members/{o['team'].user_id}",
+        lambda ww, o: ww.members.delete(o["team"].user_id, **in_ws(o)),
+    ),
+    Write(
+        "projects.create",
+        "POST",
+        lambda o: "projects",
+        lambda ww, o: ww.projects.create(**in_ws(o), name="New"),
+    ),
+    Write(
+        "contracts.create",
+        "POST",
+        lambda o: "contracts",
+        lambda ww, o: ww.contracts.create(**in_ws(o), project_id=o["team"].project_id, user_id=100),
+    ),
+    Write(
+        "contracts.update",
+        "PUT",
+        lambda o: f"contracts/{o['team'].contract_id}",
+        lambda ww, o: ww.contracts.update(o["team"].contract_id, **in_ws(o), rate=10),
+    ),
+    Write(
+        "contracts.delete",
+        "DELETE",
+        lambda o: f"contracts/{o['team'].contract_id}",
+        lambda ww, o: ww.contracts.delete(o["team"].contract_id, **in_ws(o)),
+    ),
+    Write(
+        "tasks.create",
+        "POST",
+        lambda o: "tasks",
+        lambda ww, o: ww.tasks.create(**in_project(o), title="Another"),
+    ),
+    Write(
+        "tasks.update",
+        "PUT",
+        lambda o: f"tasks/{o['task']}",
+        lambda ww, o: ww.tasks.update(o["task"], **in_project(o), title="Renamed"),
+    ),
+    Write(
+        "tasks.assign",
+        "POST",
+        lambda o: f"tasks/{o['task']}/assign/{o['team'].user_id}",
+        lambda ww, o: ww.tasks.assign(o["task"], o["team"].user_id, **in_project(o)),
+    ),
+    Write(
+        "tasks.delete",
+        "DELETE",
+        lambda o: f"tasks/{o['task']}",
+        lambda ww, o: ww.tasks.delete(o["task"], **in_project(o)),
+    ),
+    Write(
+        "project_viewers.create",
+        "POST",
+        lambda o: "project-viewers",
+        lambda ww, o: ww.project_viewers.create(
+            **in_ws(o), email="v2@example.com", firstname="A", lastname="B"
+        ),
+    ),
+    Write(
+        "project_viewers.assign_project",
+        "POST",
+        lambda o: f"project-viewers/{o['viewer']}/assign-project",
+        lambda ww, o: ww.project_viewers.assign_project(o["viewer"], **in_project(o)),
+    ),
+    Write(
+        "project_viewers.delete",
+        "DELETE",
+        lambda o: f"project-viewers/{o['viewer']}",
+        lambda ww, o: ww.project_viewers.delete(o["viewer"], **in_ws(o)),
+    ),
+    Write(
+        "webhooks.create",
+        "POST",
+        lambda o: "webhooks",
+        lambda ww, o: ww.webhooks.create(
+            **in_ws(o), url="https://h.example/y", events=["tracker.stopped"]
+        ),
+    ),
+    Write(
+        "webhooks.update",
+        "PUT",
+        lambda o: f"webhooks/{o['hook']}",
+        lambda ww, o: ww.webhooks.update(o["hook"], **in_ws(o), url="https://h.example/z"),
+    ),
+    Write(
+        "webhooks.delete",
+        "DELETE",
+        lambda o: f"webhooks/{o['hook']}",
+        lambda ww, o: ww.webhooks.delete(o["hook"], **in_ws(o)),
+    ),
+]
+
+
+@pytest.mark.parametrize("write", WRITES, ids=lambda w: w.name)
+async def test_a_post_is_never_replayed_and_an_idempotent_write_is(
+    webwork_fake: FakeWebWork, team: Team, write: Write
+) -> None:
+    assert webwork_fake.base_url is not None
+    async with AsyncSession(
+        token=webwork_fake.token,
+        base_url=webwork_fake.base_url,
+        rate_limit=None,
+        retry=RetryPolicy(max_retries=2, backoff=0.001),
+    ) as ww:
+        made = await objects(ww, team)
+        path = write.path(made)
+        webwork_fake.inject("server_error", method=write.method, path=path, times=1)
+        if write.method == "POST":
+            with pytest.raises(ServerError):
+                await write.call(ww, made)
+            assert webwork_fake.request_count(write.method, path) == 1
+        else:
+            await write.call(ww, made)
+            assert webwork_fake.request_count(write.method, path) == 2
+            assert webwork_fake.executed_count(write.method, path) == 1
+
+
+def test_the_table_holds_every_write_of_the_operations_table() -> None:
+    writes = [op for _, op in operations() if op.method != "GET"]
+    assert len({write.name for write in WRITES}) == len(WRITES) == len(writes) == 22
