@@ -37,11 +37,21 @@ async def objects(ww: AsyncSession, team: Team) -> dict[str, Any]:
         **where, email="view@example.com", firstname="V", lastname="W"
     )
     hook = await ww.webhooks.create(**where, url="https://h.example/x", events=["tracker.started"])
+    # An assignment, a grant and an archived viewer, for the writes that undo them.
+    assigned = await ww.tasks.create(**where, project_id=team.project_id, title="Assigned")
+    await ww.tasks.assign(assigned.id, team.user_id, **where, project_id=team.project_id)
+    await ww.project_viewers.assign_project(viewer.id, **where, project_id=team.project_id)
+    archived = await ww.project_viewers.create(
+        **where, email="gone@example.com", firstname="G", lastname="O"
+    )
+    await ww.project_viewers.delete(archived.id, **where)
     return {
         "team": team,
         "ws": team.workspace_id,
         "task": task.id,
+        "assigned": assigned.id,
         "viewer": viewer.id,
+        "archived": archived.id,
         "hook": hook.id,
     }
 
@@ -82,6 +92,18 @@ WRITES = [
         lambda ww, o: ww.projects.create(**in_ws(o), name="New"),
     ),
     Write(
+        "projects.update",
+        "PUT",
+        lambda o: f"projects/{o['team'].project_id}",
+        lambda ww, o: ww.projects.update(o["team"].project_id, **in_ws(o), notes="n"),
+    ),
+    Write(
+        "projects.delete",
+        "DELETE",
+        lambda o: f"projects/{o['team'].project_id}",
+        lambda ww, o: ww.projects.delete(o["team"].project_id, **in_ws(o)),
+    ),
+    Write(
         "contracts.create",
         "POST",
         lambda o: "contracts",
@@ -118,6 +140,12 @@ WRITES = [
         lambda ww, o: ww.tasks.assign(o["task"], o["team"].user_id, **in_project(o)),
     ),
     Write(
+        "tasks.unassign",
+        "DELETE",
+        lambda o: f"tasks/{o['assigned']}/unassign/{o['team'].user_id}",
+        lambda ww, o: ww.tasks.unassign(o["assigned"], o["team"].user_id, **in_project(o)),
+    ),
+    Write(
         "tasks.delete",
         "DELETE",
         lambda o: f"tasks/{o['task']}",
@@ -136,6 +164,18 @@ WRITES = [
         "POST",
         lambda o: f"project-viewers/{o['viewer']}/assign-project",
         lambda ww, o: ww.project_viewers.assign_project(o["viewer"], **in_project(o)),
+    ),
+    Write(
+        "project_viewers.unassign_project",
+        "DELETE",
+        lambda o: f"project-viewers/{o['viewer']}/unassign-project",
+        lambda ww, o: ww.project_viewers.unassign_project(o["viewer"], **in_project(o)),
+    ),
+    Write(
+        "project_viewers.restore",
+        "POST",
+        lambda o: f"project-viewers/{o['archived']}/restore",
+        lambda ww, o: ww.project_viewers.restore(o["archived"], **in_ws(o)),
     ),
     Write(
         "project_viewers.delete",
@@ -179,6 +219,7 @@ async def test_a_post_is_never_replayed_and_an_idempotent_write_is(
     ) as ww:
         made = await objects(ww, team)
         path = write.path(made)
+        webwork_fake.reset_requests()
         webwork_fake.inject("server_error", method=write.method, path=path, times=1)
         if write.method == "POST":
             with pytest.raises(ServerError):
