@@ -6,12 +6,15 @@ which first does what every route of the API does, in the API's order:
 1. integer path ids (``ids``): one that is not a plain integer is that object kind's 404;
 2. the parameters: the query string for GET, the JSON body for every write (variant B, DELETE
    included; a bad body is 400);
-3. ``workspace_id`` from there, the route's fields against its :class:`~._fields.Spec` map and,
+3. ``workspace_id`` from there, the route's fields against its :class:`~._fields.Spec` maps and,
    for lists, ``page``/``per_page``: every problem in one 422;
 4. with the state lock held, the workspace: unknown 404, caller not Owner/Executive manager 403;
 
 and then runs the handler, still under the lock. Checks that need stored data (a referenced
 project exists, an e-mail is not taken) are the handler's: :meth:`Call.reject` raises their 422.
+
+A group declares its routes with a :class:`Routes` table (``@ROUTES.get("/{member_id}",
+ids=...)``), which applies :func:`endpoint` and registers the result in one step.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from webwork_async._constants import SERVICE_DEFAULT_PER_PAGE
 
 from ._fields import Spec, add_error, validate
 from ._http import (
+    API_PREFIX,
     STATE_KEY,
     FieldErrors,
     Page,
@@ -42,6 +46,10 @@ from ._http import (
 from ._state import FakeState, Row, format_timestamp
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: A route's own work, given the admitted :class:`Call`.
+Act = Callable[["Call"], web.Response]
+#: A group's view of a stored row: the API object it shows.
+Render = Callable[[FakeState, Row], Any]
 _NO_FIELDS: Final[Mapping[str, Spec]] = {}
 _NO_IDS: Final[Mapping[str, str]] = {}
 
@@ -87,18 +95,20 @@ def endpoint(
     *,
     fields: Mapping[str, Spec] = _NO_FIELDS,
     partial: bool = False,
+    scope: Mapping[str, Spec] = _NO_FIELDS,
     ids: Mapping[str, str] = _NO_IDS,
     paged: bool = False,
     per_page: int = SERVICE_DEFAULT_PER_PAGE,
-) -> Callable[[Callable[[Call], web.Response]], Handler]:
+) -> Callable[[Act], Handler]:
     """Wrap a handler of a :class:`Call` into an aiohttp handler (see the module docstring).
 
     ``ids`` maps path parameters to the object kind named in their 404 ("Member");
-    ``partial`` validates ``fields`` as an update does; ``paged`` reads ``page``/``per_page``
-    (default ``per_page``).
+    ``partial`` validates ``fields`` as an update does, while ``scope`` fields (the
+    ``project_id`` a task lives in) are checked as required ones in any case; ``paged`` reads
+    ``page``/``per_page`` (default ``per_page``).
     """
 
-    def wrap(act: Callable[[Call], web.Response]) -> Handler:
+    def wrap(act: Act) -> Handler:
         async def handler(request: web.Request) -> web.Response:
             state = request.app[STATE_KEY]
             path_ids = {name: path_int(request, name, what) for name, what in ids.items()}
@@ -111,6 +121,7 @@ def endpoint(
                 params = await json_body(request)
                 workspace_id = workspace_id_from_body(params, errors)
             values = validate(params, fields, errors, partial=partial)
+            values.update(validate(params, scope, errors))
             page = Page(per_page=per_page)
             if paged:
                 page = page_params(params, errors, per_page)
@@ -125,3 +136,56 @@ def endpoint(
         return handler
 
     return wrap
+
+
+class Routes:
+    """The routes of one API group below ``/api/v2<base>``, declared with decorators.
+
+    ``@routes.get(path, **options)`` (likewise ``post``, ``put``, ``delete``) wraps a handler
+    of a :class:`Call` with :func:`endpoint` (``options`` are its keywords) and registers it
+    for ``path`` below the group's base; :meth:`show` declares the GET of one object;
+    :meth:`add_to` adds them all to an application.
+    """
+
+    def __init__(self, base: str) -> None:
+        """Start an empty table for the paths below ``base`` (such as "/members")."""
+        self.base = API_PREFIX + base
+        self._table = web.RouteTableDef()
+
+    def get(self, path: str = "", **options: Any) -> Callable[[Act], Handler]:
+        """Declare the GET handler of ``path``."""
+        return self._route("GET", path, options)
+
+    def post(self, path: str = "", **options: Any) -> Callable[[Act], Handler]:
+        """Declare the POST handler of ``path``."""
+        return self._route("POST", path, options)
+
+    def put(self, path: str = "", **options: Any) -> Callable[[Act], Handler]:
+        """Declare the PUT handler of ``path``."""
+        return self._route("PUT", path, options)
+
+    def delete(self, path: str = "", **options: Any) -> Callable[[Act], Handler]:
+        """Declare the DELETE handler of ``path``."""
+        return self._route("DELETE", path, options)
+
+    def show(
+        self, path: str, find: Callable[[Call], Row], render: Render, message: str, **options: Any
+    ) -> None:
+        """Declare the GET of one object: what ``render`` makes of the row ``find`` gives."""
+
+        def show_one(call: Call) -> web.Response:
+            return call.ok(render(call.state, find(call)), message)
+
+        self.get(path, **options)(show_one)
+
+    def add_to(self, app: web.Application) -> None:
+        """Register every declared route on ``app``."""
+        app.add_routes(self._table)
+
+    def _route(self, method: str, path: str, options: dict[str, Any]) -> Callable[[Act], Handler]:
+        def declare(act: Act) -> Handler:
+            handler = endpoint(**options)(act)
+            self._table.route(method, self.base + path)(handler)
+            return handler
+
+        return declare

@@ -15,7 +15,7 @@ rule otherwise (``"The x field must be an integer."``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -108,10 +108,20 @@ def validate(
     return values
 
 
-def check_order(data: Mapping[str, Any], specs: Mapping[str, Spec], errors: FieldErrors) -> None:
-    """Record an error for each date in ``data`` before the date its spec's ``after`` names."""
+def check_order(
+    data: Mapping[str, Any],
+    specs: Mapping[str, Spec],
+    errors: FieldErrors,
+    changed: Collection[str] | None = None,
+) -> None:
+    """Record an error for each date in ``data`` before the date its spec's ``after`` names.
+
+    With ``changed`` (an update's fields), only the pairs of which one date changes count.
+    """
     for field, spec in specs.items():
         if spec.after is None or field in errors or spec.after in errors:
+            continue
+        if changed is not None and field not in changed and spec.after not in changed:
             continue
         day, floor = parse_date(data.get(field)), parse_date(data.get(spec.after))
         if day is not None and floor is not None and day < floor:

@@ -11,11 +11,13 @@ contracts, archiving a member takes them off every task. Call everything with ``
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ._http import json_copy
-from ._state import FakeState, Row, format_date, format_timestamp
+from ._endpoint import Call
+from ._http import json_copy, not_found
+from ._state import USER_KIND, FakeState, Row, Table, format_date, format_timestamp
 
 
 def json_ready(value: Any) -> Any:
@@ -27,15 +29,19 @@ def json_ready(value: Any) -> Any:
     return value
 
 
+#: Default row data of a builder, from the workspace and the current timestamp.
+Defaults = Callable[[Row, str], dict[str, Any]]
+
+
 def built_data(
     state: FakeState,
     workspace_id: int,
     what: str,
-    defaults: Callable[[Row], dict[str, Any]],
+    defaults: Defaults,
     fields: Mapping[str, Any],
     allowed: Collection[str],
 ) -> dict[str, Any]:
-    """A builder's new row data: ``defaults(workspace)`` updated with ``fields``, detached.
+    """A builder's new row data: ``defaults(workspace, now)`` updated with ``fields``, detached.
 
     Raises ``KeyError`` for an unknown workspace and ``TypeError`` for a field not in
     ``allowed`` or a value that is not JSON-ready (``date``/``datetime`` are formatted).
@@ -46,7 +52,7 @@ def built_data(
     workspace = state.workspaces.get(workspace_id)
     if workspace is None:
         raise KeyError(f"unknown workspace {workspace_id}")
-    data = defaults(workspace)
+    data = defaults(workspace, format_timestamp(state.now()))
     for name, value in fields.items():
         data[name] = json_ready(value)
     try:
@@ -73,14 +79,96 @@ def take_id(
     return given
 
 
+@dataclass(frozen=True)
+class Builder:
+    """A group's lenient builder: its object kind, the fields it takes and where rows go.
+
+    ``rows`` picks the group's table from the state; ``kind`` is the id kind of its ids, or
+    :data:`USER_KIND` for a table of users keyed by ``(workspace_id, user_id)``.
+    """
+
+    what: str
+    allowed: Collection[str]
+    defaults: Defaults
+    rows: Callable[[FakeState], Table[Any]]
+    kind: str = USER_KIND
+
+    def insert(
+        self, state: FakeState, workspace_id: int, fields: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Store ``fields`` over the defaults; return the live stored data.
+
+        The id is ``fields["id"]`` if given, else the next free id of the kind; for users, the
+        id of ``fields["email"]`` (the same user in every workspace). Raises ``KeyError`` for
+        an unknown workspace, ``TypeError`` for a field not ``allowed`` or a value that is not
+        JSON-ready, ``ValueError`` for a taken id (a user already in the workspace).
+        """
+        with state.lock:
+            data = built_data(state, workspace_id, self.what, self.defaults, fields, self.allowed)
+            table = self.rows(state)
+            given = fields.get("id")
+            what = self.what.lower()
+            if self.kind != USER_KIND:
+                data["id"] = take_id(state, self.kind, given, table.__contains__, what)
+                table.insert(data["id"], Row(workspace_id, data))
+                return data
+            email = str(data["email"])
+            user_id = state.user_id(email) if given is None else given
+            take_id(state, USER_KIND, user_id, lambda uid: (workspace_id, uid) in table, what)
+            state.users.setdefault(email.casefold(), user_id)
+            data["id"] = user_id
+            table.insert((workspace_id, user_id), Row(workspace_id, data))
+            return data
+
+
+def fresh(fields: Iterable[str], now: str, fixed: Mapping[str, Any]) -> dict[str, Any]:
+    """New row data: every field null, ``created_at``/``updated_at`` now, then ``fixed``."""
+    data = dict.fromkeys(fields)
+    for name in ("created_at", "updated_at"):
+        if name in data:
+            data[name] = now
+    data.update(fixed)
+    return data
+
+
+def link(call: Call, ids: list[int], value: int, field: str, message: str) -> None:
+    """Add ``value`` to the id list ``ids``; one already there is the 422 ``message``."""
+    if value in ids:
+        call.reject(field, message)
+    ids.append(value)
+
+
+def unlink(ids: list[int], value: int, what: str, detail: str) -> None:
+    """Take ``value`` off the id list ``ids``; one not there is the 404 of ``what``."""
+    if value not in ids:
+        raise not_found(what, detail)
+    ids.remove(value)
+
+
 def pick(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """The object's ``fields`` of stored ``data`` (which may hold internal keys too)."""
     return {name: data[name] for name in fields}
 
 
+def matching(items: Iterable[dict[str, Any]], **wanted: Any) -> list[dict[str, Any]]:
+    """The ``items`` whose fields equal every ``wanted`` value that is not ``None`` (filters)."""
+    wanted = {name: value for name, value in wanted.items() if value is not None}
+    return [item for item in items if all(item[name] == value for name, value in wanted.items())]
+
+
 def live(rows: Iterable[Row]) -> list[Row]:
     """The rows that are neither archived nor deleted."""
     return [row for row in rows if row.data.get("deleted_at") is None]
+
+
+def shown(
+    state: FakeState,
+    rows: list[Row],
+    render: Callable[[FakeState, Row], dict[str, Any]],
+    everything: bool = False,
+) -> list[dict[str, Any]]:
+    """The objects ``render`` makes of the live ``rows`` (of all with ``everything``)."""
+    return [render(state, row) for row in (rows if everything else live(rows))]
 
 
 def soft_delete(row: Row, now: str) -> None:

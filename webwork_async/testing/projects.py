@@ -15,11 +15,11 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from ._endpoint import Call, endpoint
+from ._endpoint import Call, Routes
 from ._fields import NAME_MAX, TEXT_MAX, Spec, calendar_date, check_order, number, text
-from ._http import API_PREFIX, live_row
-from ._rows import built_data, end_contracts, soft_delete, take_id
-from ._state import FakeState, Row, format_timestamp
+from ._http import live_row
+from ._rows import Builder, end_contracts, fresh, soft_delete
+from ._state import FakeState, Row
 
 PROJECT_KIND: Final = "project"
 
@@ -45,6 +45,11 @@ PROJECT_FIELDS: Final = (
     "updated_at",
     "deleted_at",
 )
+#: What a new project holds besides nulls, timestamps and the owner (as after POST /projects).
+_DEFAULTS: Final = {
+    "name": "", "is_billable": True, "rate": 0, "weekly_hours_limit": 168, "screenshots": "blur",
+    "tags": [], "contracts_count": 0, "status": 1,
+}  # fmt: skip
 #: The fields of create and update (PUT checks only those present). ``budget`` is stored as
 #: ``budget_estimation``; a ``null`` (or ``""``) clears a nullable field.
 _INPUT: Final = {
@@ -61,29 +66,13 @@ _INPUT: Final = {
 # --- storage -----------------------------------------------------------------------------------
 
 
-def _defaults(state: FakeState, workspace: Row) -> dict[str, Any]:
-    now = format_timestamp(state.now())
-    return {
-        "id": 0,
-        "name": "",
-        "owner_id": workspace.data["owner_id"],
-        "start_date": None,
-        "deadline": None,
-        "estimation": None,
-        "budget_estimation": None,
-        "notes": None,
-        "icon": None,
-        "is_billable": True,
-        "rate": 0,
-        "weekly_hours_limit": 168,
-        "screenshots": "blur",
-        "tags": [],
-        "contracts_count": 0,
-        "status": 1,
-        "created_at": now,
-        "updated_at": now,
-        "deleted_at": None,
-    }
+def _defaults(workspace: Row, now: str) -> dict[str, Any]:
+    return {**fresh(PROJECT_FIELDS, now, _DEFAULTS), "owner_id": workspace.data["owner_id"]}
+
+
+_BUILDER: Final = Builder(
+    "Project", PROJECT_FIELDS, _defaults, lambda state: state.projects, PROJECT_KIND
+)
 
 
 def insert_project(
@@ -98,19 +87,7 @@ def insert_project(
     Project object does not have or a value that is not JSON-ready, and ``ValueError`` for a
     taken id.
     """
-    with state.lock:
-        data = built_data(
-            state,
-            workspace_id,
-            "Project",
-            lambda workspace: _defaults(state, workspace),
-            fields,
-            PROJECT_FIELDS,
-        )
-        taken = state.projects.__contains__
-        data["id"] = take_id(state, PROJECT_KIND, fields.get("id"), taken, "project")
-        state.projects.insert(data["id"], Row(workspace_id=workspace_id, data=data))
-        return data
+    return _BUILDER.insert(state, workspace_id, fields)
 
 
 def store_built_projects(
@@ -156,12 +133,23 @@ def live_project(state: FakeState, workspace_id: int, project_id: int) -> Row:
     return live_row(state.projects.get(project_id), workspace_id, "Project", project_id)
 
 
+def render(_state: FakeState, row: Row) -> dict[str, Any]:
+    """The Project object of a stored row: its data as stored."""
+    return row.data
+
+
+def _project(call: Call) -> Row:
+    return live_project(call.state, call.workspace_id, call.ids["project_id"])
+
+
 # --- handlers ----------------------------------------------------------------------------------
+
+ROUTES: Final = Routes("/projects")
 
 _PROJECT_ID: Final = {"project_id": "Project"}
 
 
-@endpoint(paged=True)
+@ROUTES.get(paged=True)
 def list_projects(call: Call) -> web.Response:
     """GET /projects: live projects of a workspace by id, optional ``name`` substring filter."""
     items = list_stored(call.state, call.workspace_id)
@@ -171,38 +159,34 @@ def list_projects(call: Call) -> web.Response:
     return call.listing(items, "Projects retrieved successfully")
 
 
-@endpoint(fields=_INPUT)
+@ROUTES.post(fields=_INPUT)
 def create_project(call: Call) -> web.Response:
     """POST /projects: validate the body (``workspace_id`` in it, variant B), answer 201."""
     project = insert_project(call.state, call.workspace_id, call.values)
     return call.ok(project, "Project created successfully", status=201)
 
 
-@endpoint(ids=_PROJECT_ID)
-def get_project(call: Call) -> web.Response:
-    """GET /projects/{projectId}?workspace_id=: one live project of the workspace."""
-    row = live_project(call.state, call.workspace_id, call.ids["project_id"])
-    return call.ok(row.data, "Project retrieved successfully")
+ROUTES.show("/{project_id}", _project, render, "Project retrieved successfully", ids=_PROJECT_ID)
 
 
-@endpoint(fields=_INPUT, partial=True, ids=_PROJECT_ID)
+@ROUTES.put("/{project_id}", fields=_INPUT, partial=True, ids=_PROJECT_ID)
 def update_project(call: Call) -> web.Response:
     """PUT /projects/{projectId}: change only the fields present; refresh ``updated_at``."""
-    row = live_project(call.state, call.workspace_id, call.ids["project_id"])
-    check_order({**row.data, **call.values}, _INPUT, call.errors)
+    row = _project(call)
+    check_order({**row.data, **call.values}, _INPUT, call.errors, call.values)
     call.errors.raise_if_any()
     row.data.update(call.values)
     row.data["updated_at"] = call.now()
     return call.ok(row.data, "Project updated successfully")
 
 
-@endpoint(ids=_PROJECT_ID)
+@ROUTES.delete("/{project_id}", ids=_PROJECT_ID)
 def delete_project(call: Call) -> web.Response:
     """DELETE /projects/{projectId} with body ``{"workspace_id": ...}``: archive the project.
 
     Its contracts are soft-deleted with it; its tasks answer 404 from then on.
     """
-    row = live_project(call.state, call.workspace_id, call.ids["project_id"])
+    row = _project(call)
     now = call.now()
     soft_delete(row, now)
     end_contracts(call.state, call.workspace_id, now, project_id=row.data["id"])
@@ -211,9 +195,4 @@ def delete_project(call: Call) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     """Register this group's routes on ``app``."""
-    base = f"{API_PREFIX}/projects"
-    app.router.add_get(base, list_projects)
-    app.router.add_post(base, create_project)
-    app.router.add_get(base + "/{project_id}", get_project)
-    app.router.add_put(base + "/{project_id}", update_project)
-    app.router.add_delete(base + "/{project_id}", delete_project)
+    ROUTES.add_to(app)
