@@ -15,14 +15,14 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence, Sized
 from typing import Any, Final
 
 import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import projects, workspaces
+from . import contracts, members, project_viewers, projects, tasks, webhooks, workspaces
 from ._faults import (
     FAULTS_KEY,
     LIMITER_KEY,
@@ -47,13 +47,14 @@ from ._http import (
     parse_digits,
     query_params,
 )
+from ._rows import matching
 from ._seed import seed_state
-from ._state import FakeState, RecordedRequest, utcnow
+from ._state import FakeState, RecordedRequest, Row, utcnow
 
 _LOG: Final = logging.getLogger("webwork_async.testing")
 _TOKEN_KEY: Final = web.AppKey("webwork_fake_token", str)
 #: One module per API group; each exposes ``add_routes(app)``.
-_GROUPS: Final = (workspaces, projects)
+_GROUPS: Final = (workspaces, members, projects, contracts, tasks, project_viewers, webhooks)
 _START_TIMEOUT: Final = 30.0
 _SHUTDOWN_TIMEOUT: Final = 5.0
 
@@ -193,11 +194,14 @@ def _authenticate(request: web.Request) -> str:
 class FakeWebWork:
     """An in-memory WebWork Tracker API v2 (variant B) to run client code against in tests.
 
-    Build data with :meth:`add_workspace`, :meth:`add_project` or :meth:`seed`, serve it with
-    :meth:`serve` (current event loop) or :meth:`serve_in_thread` (own loop and thread), point the
-    client at :attr:`base_url` with :attr:`token`, then assert on :meth:`projects` and
-    :attr:`requests`. :meth:`inject` and :meth:`enforce_rate_limit` make it misbehave like a real
-    network and server. All state access is guarded by one ``threading.RLock``.
+    Build data with :meth:`add_workspace`, :meth:`add_project`, :meth:`add_member`,
+    :meth:`add_contract`, :meth:`add_task`, :meth:`add_viewer`, :meth:`add_webhook` or
+    :meth:`seed`, serve it with :meth:`serve` (current event loop) or :meth:`serve_in_thread`
+    (own loop and thread), point the client at :attr:`base_url` with :attr:`token`, then assert
+    on :meth:`projects`, :meth:`members`, :meth:`contracts`, :meth:`tasks`, :meth:`viewers`,
+    :meth:`webhooks` and :attr:`requests`. :meth:`inject` and :meth:`enforce_rate_limit` make it
+    misbehave like a real network and server. All state access is guarded by one
+    ``threading.RLock``.
     """
 
     def __init__(self, token: str | None = None) -> None:
@@ -210,11 +214,19 @@ class FakeWebWork:
         self._app: web.Application | None = None
 
     def __repr__(self) -> str:
-        """Summary for debugging output; never shows the token."""
-        with self._state.lock:
-            counts = (
-                f"workspaces={len(self._state.workspaces)}, projects={len(self._state.projects)}"
-            )
+        """Summary for debugging output: row counts; never the token nor a webhook's token."""
+        state = self._state
+        with state.lock:
+            tables: dict[str, Sized] = {
+                "workspaces": state.workspaces,
+                "projects": state.projects,
+                "members": state.members,
+                "contracts": state.contracts,
+                "tasks": state.tasks,
+                "viewers": state.viewers,
+                "webhooks": state.webhooks,
+            }
+            counts = ", ".join(f"{name}={len(rows)}" for name, rows in tables.items())
         return f"<FakeWebWork base_url={self.base_url!r} {counts}>"
 
     # -- building data ------------------------------------------------------------------------
@@ -248,6 +260,103 @@ class FakeWebWork:
         with self._state.lock:
             stored = projects.insert_project(self._state, workspace_id, {**fields, "name": name})
             return json_copy(stored)
+
+    def add_member(
+        self,
+        workspace_id: int,
+        *,
+        email: str,
+        firstname: str = "Test",
+        lastname: str = "Member",
+        role: str = "Regular User",
+        status: str = "active",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Store a member directly (no API validation); return a copy of its Member object.
+
+        The user id is ``id`` if given, else the one of ``email`` (one id per address across
+        workspaces, as for invited members). ``fields`` are further Member fields (``avatar``,
+        ``timezone``, ``team_name``, ``title``, ``rate``, ``rate_status``,
+        ``weekly_hours_limit``, ``created_at``/``updated_at`` as str or ``datetime``...);
+        ``deleted_at`` stores an archived member. Raises ``KeyError`` for an unknown workspace,
+        ``TypeError`` for an unknown field, ``ValueError`` when the user is a member already
+        (the caller, user 100, is a member of every workspace).
+        """
+        person = {"email": email, "firstname": firstname, "lastname": lastname}
+        given = {**person, "current_role": role, "status": status, **fields}
+        return self._add(members.insert_member, members.render, workspace_id, given)
+
+    def accept_invitation(self, workspace_id: int, user_id: int) -> dict[str, Any]:
+        """Make an invited member active, as accepting the e-mail's link does; return a copy.
+
+        Raises ``KeyError`` when ``user_id`` is no live member of the workspace.
+        """
+        return members.accept(self._state, workspace_id, user_id)
+
+    def add_contract(
+        self, workspace_id: int, *, project_id: int, user_id: int, **fields: Any
+    ) -> dict[str, Any]:
+        """Store a contract directly (no API validation); return a copy of its Contract object.
+
+        ``fields`` are stored Contract fields (``weekly_hours_limit``, ``screenshots``,
+        ``rate``, ``rate_type``, ``status``, ``currency``, ``contract_name``, ``id``,
+        timestamps; ``deleted_at`` for a deleted one); the project and member fields come from
+        the project and member, which need not exist. The project's ``contracts_count`` is
+        recounted. Raises like :meth:`add_project`.
+        """
+        given = {"project_id": project_id, "user_id": user_id, **fields}
+        return self._add(contracts.insert_contract, contracts.render, workspace_id, given)
+
+    def add_task(
+        self, workspace_id: int, *, project_id: int, title: str, **fields: Any
+    ) -> dict[str, Any]:
+        """Store a task directly (no API validation); return a copy of its Task object.
+
+        ``fields`` are Task fields (``status``, ``priority``, ``start_date``/``end_date`` as str
+        or ``date``, ``completed_at``, ``parent_id``, ``description``, ``id``, ``deleted_at``...;
+        ``assignees`` as a list of user ids, shown with the members' names). Raises like
+        :meth:`add_project`.
+        """
+        given = {"project_id": project_id, "title": title, **fields}
+        return self._add(tasks.insert_task, tasks.render, workspace_id, given)
+
+    def add_viewer(self, workspace_id: int, *, email: str, **fields: Any) -> dict[str, Any]:
+        """Store a project viewer directly (no API validation); return a copy of its object.
+
+        The user id is ``id`` if given, else the one of ``email``. ``fields``: ``firstname``
+        (default "Test"), ``lastname`` ("Viewer"), ``status`` ("active"), ``member_since``,
+        ``projects`` (a list of project ids; the live ones are shown), ``deleted_at`` (an
+        archived viewer). Raises like :meth:`add_member`.
+        """
+        given = {"email": email, **fields}
+        return self._add(project_viewers.insert_viewer, project_viewers.render, workspace_id, given)
+
+    def add_webhook(
+        self,
+        workspace_id: int,
+        *,
+        url: str,
+        events: Sequence[str] = ("tracker.started",),
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Store a webhook directly (no API validation); return a copy of its Webhook object.
+
+        ``id`` (a string) and ``token`` are random unless given in ``fields``. Raises like
+        :meth:`add_project`.
+        """
+        given = {"url": url, "events": list(events), **fields}
+        return self._add(webhooks.insert_webhook, webhooks.render, workspace_id, given)
+
+    def _add(
+        self,
+        insert: Callable[[FakeState, int, dict[str, Any]], dict[str, Any]],
+        render: Callable[[FakeState, Row], dict[str, Any]],
+        workspace_id: int,
+        fields: dict[str, Any],
+    ) -> dict[str, Any]:
+        with self._state.lock:
+            stored = insert(self._state, workspace_id, fields)
+            return json_copy(render(self._state, Row(workspace_id, stored)))
 
     def seed(
         self,
@@ -285,6 +394,48 @@ class FakeWebWork:
             return json_copy(
                 projects.list_stored(self._state, workspace_id, include_archived=include_archived)
             )
+
+    def members(self, workspace_id: int, *, include_archived: bool = False) -> list[dict[str, Any]]:
+        """Copies of the workspace's Member objects ordered by user id, for assertions."""
+        with self._state.lock:
+            return json_copy(
+                members.list_stored(self._state, workspace_id, include_archived=include_archived)
+            )
+
+    def contracts(
+        self, workspace_id: int, *, project_id: int | None = None, include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        """Copies of the workspace's (or one project's) Contract objects ordered by id."""
+        with self._state.lock:
+            found = contracts.list_stored(
+                self._state, workspace_id, include_deleted=include_deleted
+            )
+            return json_copy(matching(found, project_id=project_id))
+
+    def tasks(
+        self, workspace_id: int, project_id: int | None = None, *, include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        """Copies of the workspace's (or one project's) Task objects ordered by id."""
+        with self._state.lock:
+            return json_copy(
+                tasks.list_stored(
+                    self._state, workspace_id, project_id, include_deleted=include_deleted
+                )
+            )
+
+    def viewers(self, workspace_id: int, *, include_archived: bool = False) -> list[dict[str, Any]]:
+        """Copies of the workspace's Project viewer objects ordered by user id."""
+        with self._state.lock:
+            return json_copy(
+                project_viewers.list_stored(
+                    self._state, workspace_id, include_archived=include_archived
+                )
+            )
+
+    def webhooks(self, workspace_id: int) -> list[dict[str, Any]]:
+        """Copies of the workspace's Webhook objects (tokens included) in creation order."""
+        with self._state.lock:
+            return json_copy(webhooks.list_stored(self._state, workspace_id))
 
     def project_count(
         self, workspace_id: int | None = None, *, include_archived: bool = False

@@ -21,6 +21,7 @@ from ._state import (
     format_sql_datetime,
     format_timestamp,
 )
+from .members import add_caller
 
 WORKSPACE_KIND: Final = "workspace"
 #: Owner ids given to workspaces the caller does not own: distinct from the caller's id.
@@ -39,6 +40,7 @@ def create_workspace(
 ) -> int:
     """Store a workspace the caller belongs to (with ``role``) and return its id.
 
+    The caller (user ``CALLER_USER_ID``) becomes its first member, with that role and status.
     ``owner_id`` defaults to the caller's user id when ``role`` is "Owner", else to another user.
     Raises ``ValueError`` for a taken or non-positive id or an unknown role/status.
     """
@@ -59,7 +61,7 @@ def create_workspace(
         if owner_id is None:
             owner_id = CALLER_USER_ID if role == "Owner" else _FOREIGN_OWNER_BASE + workspace_id
         moment = created_at if created_at is not None else state.now()
-        state.workspaces[workspace_id] = Row(
+        workspace = state.workspaces[workspace_id] = Row(
             workspace_id=workspace_id,
             data={
                 "id": workspace_id,
@@ -72,6 +74,7 @@ def create_workspace(
                 "activated_at": format_sql_datetime(moment),
             },
         )
+        add_caller(state, workspace)
         return workspace_id
 
 
