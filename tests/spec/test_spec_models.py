@@ -24,6 +24,8 @@ from typing import Any
 import msgspec
 import msgspec.inspect as mi
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
@@ -70,8 +72,9 @@ OPERATION_IDS = (
     *("getwebhooks", "createwebhook", "updatewebhook", "deletewebhook"),
 )
 
-#: The shape of a "YYYY-MM-DD HH:MM:SS" pattern: msgspec decodes such strings as naive datetimes.
-_SQL_DATETIME_PATTERN = re.compile(r"^\^\[0-9\]\{4\}-.* .*:.*:.*\$$")
+#: The pattern of "YYYY-MM-DD HH:MM:SS" strings (workspace ``activated_at``): a model may decode
+#: them as naive datetimes, since the pattern admits real dates only (proved below).
+SQL_DATETIME = component_schema("Workspace")["properties"]["activated_at"]["pattern"]
 
 
 def _exported(kind: type) -> dict[str, Any]:
@@ -180,6 +183,31 @@ def test_list_examples_are_one_complete_page() -> None:
             assert pagination["total"] == len(example["data"]), op.label
 
 
+@settings(max_examples=500, derandomize=True, database=None)
+@given(st.from_regex(SQL_DATETIME, fullmatch=True))
+def test_sql_datetime_pattern_admits_real_datetimes_only(text: str) -> None:
+    decoded = msgspec.json.decode(msgspec.json.encode(text), type=datetime.datetime)
+    assert decoded.strftime("%Y-%m-%d %H:%M:%S") == text
+
+
+@pytest.mark.parametrize(
+    ("text", "admitted"),
+    [
+        ("2025-02-19 19:24:55", True),
+        ("2024-02-29 00:00:00", True),
+        ("2000-02-29 23:59:59", True),
+        ("1900-02-29 12:00:00", False),
+        ("2025-02-29 12:00:00", False),
+        ("2025-11-31 12:00:00", False),
+        ("2025-12-31 24:00:00", False),
+        ("0000-00-00 00:00:00", False),
+        ("2025-02-19T19:24:55", False),
+    ],
+)
+def test_sql_datetime_pattern(text: str, admitted: bool) -> None:
+    assert bool(re.fullmatch(SQL_DATETIME, text)) is admitted
+
+
 # --- the models against the schemas --------------------------------------------------------
 
 
@@ -224,8 +252,7 @@ def _scalar_accepts(member: mi.Type, schema: dict[str, Any]) -> bool:
             return isinstance(member, mi.DateType)
         if shape == "date-time":
             return isinstance(member, mi.DateTimeType) and member.tz is None
-        pattern = schema.get("pattern", "")
-        return isinstance(member, mi.DateTimeType) and bool(_SQL_DATETIME_PATTERN.match(pattern))
+        return isinstance(member, mi.DateTimeType) and schema.get("pattern") == SQL_DATETIME
     return False
 
 
