@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json as json_module
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,36 +78,3 @@ class Api:
 
     async def get(self, path: str, **params: Any) -> Reply:
         return await self.call("GET", path, params=params)
-
-
-ISO_MICRO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
-
-
-def assert_success(reply: Reply, message: str, status: int = 200) -> Any:
-    """Check a success envelope with ``message`` and ``status``; return its ``data``."""
-    assert reply.status == status, reply.body
-    assert reply.body["success"] is True
-    assert reply.body["message"] == message
-    assert reply.body["meta"]["api_version"] == "2.0.0"
-    assert ISO_MICRO.fullmatch(reply.body["meta"]["timestamp"])
-    return reply.body["data"]
-
-
-def assert_error(reply: Reply, status: int, message: str | None = None) -> None:
-    """Check an error envelope of ``status`` (and ``message``, if given)."""
-    assert reply.status == status, reply.body
-    assert reply.body["success"] is False
-    assert "error" in reply.body
-    assert reply.body["meta"]["api_version"] == "2.0.0"
-    if message is not None:
-        assert reply.body["message"] == message
-
-
-def field_errors(reply: Reply) -> dict[str, list[str]]:
-    """The ``errors`` map of a 422 answer."""
-    assert_error(reply, 422, "The given data was invalid.")
-    errors: dict[str, list[str]] = reply.body["errors"]
-    assert all(
-        messages and all(isinstance(m, str) for m in messages) for messages in errors.values()
-    )
-    return errors

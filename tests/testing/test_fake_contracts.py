@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import fake_checks as check
 import pytest
-from fake_helpers import ISO_MICRO, Api, assert_error, assert_success, field_errors
+from fake_helpers import Api
 
 from webwork_async.testing import FakeWebWork
 
@@ -46,7 +47,7 @@ async def test_create_links_member_and_project_and_counts(
     fake: FakeWebWork, api: Api, workspace: dict[str, Any]
 ) -> None:
     reply = await create(api, workspace, "plain")
-    contract = assert_success(reply, "Contract created successfully", status=201)
+    contract = check.success(reply, "Contract created successfully", status=201)
     assert list(contract) == CONTRACT_KEYS
     project, member = workspace["project"], workspace["plain"]
     assert (contract["project_id"], contract["project_name"], contract["project_icon"]) == (
@@ -60,14 +61,14 @@ async def test_create_links_member_and_project_and_counts(
     assert contract["screenshots_label"] == "Screenshot on"
     assert (contract["status"], contract["currency"]) == ("active", "USD")
     assert (contract["rate"], contract["rate_type"]) == (30, 3)  # the project's rate
-    assert ISO_MICRO.fullmatch(contract["created_at"])
+    assert check.ISO_MICRO.fullmatch(contract["created_at"])
     assert contract["contract_name"] == "Website"
     assert fake.contracts(workspace["id"]) == [contract]
     shown = await api.get(f"projects/{project['id']}", workspace_id=workspace["id"])
     assert shown.body["data"]["contracts_count"] == 1
 
     paid = await create(api, workspace, "paid", weekly_hours_limit=40, screenshots="blurred")
-    second = assert_success(paid, "Contract created successfully", status=201)
+    second = check.success(paid, "Contract created successfully", status=201)
     assert (second["rate"], second["rate_type"]) == (55, 2)  # the member's rate
     assert (second["weekly_hours_limit"], second["screenshots"]) == (40, "blurred")
     assert count(fake, workspace["id"]) == 2
@@ -98,7 +99,7 @@ async def test_one_live_contract_per_member_and_project(
         f"contracts/{first.body['data']['id']}",
         json={"workspace_id": workspace["id"], "status": "paused"},
     )
-    errors = field_errors(await create(api, workspace, "plain"))
+    errors = check.field_errors(await create(api, workspace, "plain"))
     assert errors == {"user_id": ["The member already has a contract on this project."]}
     await api.call(
         "DELETE", f"contracts/{first.body['data']['id']}", json={"workspace_id": workspace["id"]}
@@ -131,7 +132,7 @@ async def test_create_422(
     extra: dict[str, Any],
     errors: dict[str, list[str]],
 ) -> None:
-    assert field_errors(await create(api, workspace, "plain", **extra)) == errors
+    assert check.field_errors(await create(api, workspace, "plain", **extra)) == errors
     assert fake.contracts(workspace["id"], include_deleted=True) == []
     assert count(fake, workspace["id"]) == 0
 
@@ -147,7 +148,7 @@ async def test_create_needs_a_live_project_and_member_of_the_workspace(
     for project_id, user_id in [(foreign_project["id"], foreign_member["id"]),
                                 (archived["id"], gone["id"])]:  # fmt: skip
         reply = await create(api, workspace, "plain", project_id=project_id, user_id=user_id)
-        assert sorted(field_errors(reply)) == ["project_id", "user_id"]
+        assert sorted(check.field_errors(reply)) == ["project_id", "user_id"]
 
 
 # --- list / get / update / delete ----------------------------------------------------------------
@@ -166,7 +167,7 @@ async def test_list_filters_and_pages(
         workspace_id, project_id=project["id"], user_id=plain, deleted_at="2024-01-01"
     )
     listed = await api.get("contracts", workspace_id=workspace_id)
-    assert [x["id"] for x in assert_success(listed, "Contracts retrieved successfully")] == [
+    assert [x["id"] for x in check.success(listed, "Contracts retrieved successfully")] == [
         a["id"], b["id"], c["id"],
     ]  # fmt: skip
     assert listed.body["meta"]["pagination"]["total"] == 3
@@ -177,7 +178,7 @@ async def test_list_filters_and_pages(
         reply = await api.get("contracts", workspace_id=workspace_id, **params)
         assert [x["id"] for x in reply.body["data"]] == [x["id"] for x in expected], params
     bad = await api.get("contracts", workspace_id=workspace_id, status="ended", project_id="x")
-    assert sorted(field_errors(bad)) == ["project_id", "status"]
+    assert sorted(check.field_errors(bad)) == ["project_id", "status"]
 
 
 async def test_get_update_delete(fake: FakeWebWork, api: Api, workspace: dict[str, Any]) -> None:
@@ -185,11 +186,11 @@ async def test_get_update_delete(fake: FakeWebWork, api: Api, workspace: dict[st
     contract = (await create(api, workspace, "plain")).body["data"]
     path = f"contracts/{contract['id']}"
     got = await api.get(path, workspace_id=workspace_id)
-    assert assert_success(got, "Contract retrieved successfully") == contract
+    assert check.success(got, "Contract retrieved successfully") == contract
 
     body = {"workspace_id": workspace_id, "weekly_hours_limit": 20, "screenshots": "no_screenshot",
             "rate": 99, "status": "paused"}  # fmt: skip
-    updated = assert_success(
+    updated = check.success(
         await api.call("PUT", path, json=body),
         "Contract retrieved successfully",  # sic, docs
     )
@@ -200,7 +201,7 @@ async def test_get_update_delete(fake: FakeWebWork, api: Api, workspace: dict[st
         99, 1, "Screenshot off",
     )  # fmt: skip
     bad = await api.call("PUT", path, json={"workspace_id": workspace_id, "status": "ended"})
-    assert field_errors(bad) == {"status": ["The selected status is invalid."]}
+    assert check.field_errors(bad) == {"status": ["The selected status is invalid."]}
 
     renamed = await api.call(
         "PUT", f"projects/{workspace['project']['id']}",
@@ -212,8 +213,8 @@ async def test_get_update_delete(fake: FakeWebWork, api: Api, workspace: dict[st
     )
 
     deleted = await api.call("DELETE", path, json={"workspace_id": workspace_id})
-    assert assert_success(deleted, "Contract deleted successfully") is None
-    assert_error(await api.get(path, workspace_id=workspace_id), 404, "Contract not found")
+    assert check.success(deleted, "Contract deleted successfully") is None
+    check.error(await api.get(path, workspace_id=workspace_id), 404, "Contract not found")
     assert fake.contracts(workspace_id) == []
     assert len(fake.contracts(workspace_id, include_deleted=True)) == 1
     assert count(fake, workspace_id) == 0
@@ -243,16 +244,11 @@ async def test_403_for_a_regular_user(fake: FakeWebWork, api: Api) -> None:
     workspace_id = fake.add_workspace(role="Regular User")
     project = fake.add_project(workspace_id, name="P")
     contract = fake.add_contract(workspace_id, project_id=project["id"], user_id=100)
-    path, body = f"contracts/{contract['id']}", {"workspace_id": workspace_id}
-    replies = [
-        await api.get("contracts", workspace_id=workspace_id),
-        await api.call("POST", "contracts", json={**body, "project_id": 1, "user_id": 100}),
-        await api.get(path, workspace_id=workspace_id),
-        await api.call("PUT", path, json={**body, "status": "paused"}),
-        await api.call("DELETE", path, json=body),
-    ]
-    for reply in replies:
-        assert_error(reply, 403, "You do not have permission to access this workspace")
+    path = f"contracts/{contract['id']}"
+    await check.forbidden(api, workspace_id, [
+        ("GET", "contracts", {}), ("POST", "contracts", {"project_id": 1, "user_id": 100}),
+        ("GET", path, {}), ("PUT", path, {"status": "paused"}), ("DELETE", path, {}),
+    ])  # fmt: skip
     assert fake.contracts(workspace_id) == [contract]
 
 
@@ -261,13 +257,10 @@ async def test_404_for_another_workspaces_contract(fake: FakeWebWork, api: Api) 
     project = fake.add_project(other, name="P")
     foreign = fake.add_contract(other, project_id=project["id"], user_id=100)
     path = f"contracts/{foreign['id']}"
-    for reply in [
-        await api.get(path, workspace_id=mine),
-        await api.get("contracts/abc", workspace_id=mine),
-        await api.call("PUT", path, json={"workspace_id": mine, "status": "paused"}),
-        await api.call("DELETE", path, json={"workspace_id": mine}),
-    ]:
-        assert_error(reply, 404, "Contract not found")
+    await check.answers(api, mine, [
+        ("GET", path, {}), ("GET", "contracts/abc", {}), ("PUT", path, {"status": "paused"}),
+        ("DELETE", path, {}),
+    ], 404, "Contract not found")  # fmt: skip
     assert fake.contracts(other) == [foreign]
 
 

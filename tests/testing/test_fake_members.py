@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import fake_checks as check
 import pytest
-from fake_helpers import ISO_MICRO, Api, assert_error, assert_success, field_errors
+from fake_helpers import Api
 
 from webwork_async.testing import FakeWebWork
 
@@ -32,11 +33,11 @@ async def test_every_workspace_lists_the_caller_with_its_role(fake: FakeWebWork,
     for workspace_id, role, status in [(owned, "Owner", "active"),
                                        (managed, "Executive manager", "inactive")]:  # fmt: skip
         reply = await api.get("members", workspace_id=workspace_id)
-        (caller,) = assert_success(reply, "Members retrieved successfully")
+        (caller,) = check.success(reply, "Members retrieved successfully")
         assert list(caller) == MEMBER_KEYS
         assert (caller["id"], caller["current_role"], caller["status"]) == (CALLER, role, status)
         assert caller["email"] == "caller@example.com"
-        assert ISO_MICRO.fullmatch(caller["created_at"])
+        assert check.ISO_MICRO.fullmatch(caller["created_at"])
         assert reply.body["meta"]["pagination"] == {
             "total": 1, "per_page": 20, "current_page": 1, "last_page": 1, "from": 1, "to": 1,
         }  # fmt: skip
@@ -57,7 +58,7 @@ async def test_list_orders_by_user_id_pages_and_filters(fake: FakeWebWork, api: 
     fake.add_member(workspace_id, email="amy@example.com", id=200, status="left")
     fake.add_member(workspace_id, email="old@example.com", id=250, deleted_at="2024-01-01")
     listed = await api.get("members", workspace_id=workspace_id)
-    assert [m["id"] for m in assert_success(listed, "Members retrieved successfully")] == [
+    assert [m["id"] for m in check.success(listed, "Members retrieved successfully")] == [
         CALLER, 200, 300,
     ]  # fmt: skip
     page = await api.get("members", workspace_id=workspace_id, per_page=2, page=2)
@@ -83,7 +84,7 @@ async def test_list_filters_outside_the_lists_are_422(
     fake: FakeWebWork, api: Api, params: dict[str, Any], fields: list[str]
 ) -> None:
     workspace_id = fake.add_workspace()
-    errors = field_errors(await api.get("members", workspace_id=workspace_id, **params))
+    errors = check.field_errors(await api.get("members", workspace_id=workspace_id, **params))
     assert sorted(errors) == fields
     if "status" in errors:
         assert errors["status"] == ["The selected status is invalid."]
@@ -95,13 +96,13 @@ async def test_list_filters_outside_the_lists_are_422(
 async def test_invite_is_pending_until_accepted(fake: FakeWebWork, api: Api) -> None:
     workspace_id = fake.add_workspace()
     reply = await invite(api, workspace_id, "ann@example.com", role="Project manager")
-    data = assert_success(reply, "Member invited successfully", status=201)
+    data = check.success(reply, "Member invited successfully", status=201)
     assert set(data) == {"user_id", "invitation_link"}
     assert INVITATION.fullmatch(data["invitation_link"])
     user_id = data["user_id"]
     assert user_id != CALLER
 
-    pending = assert_success(
+    pending = check.success(
         await api.get(f"members/{user_id}", workspace_id=workspace_id),
         "Member retrieved successfully",
     )
@@ -125,7 +126,7 @@ async def test_duplicate_invite_is_422_and_users_keep_one_id(fake: FakeWebWork, 
     first, second = fake.add_workspace(), fake.add_workspace()
     user_id = (await invite(api, first, "ann@example.com")).body["data"]["user_id"]
     for email in ("ann@example.com", "ANN@Example.com", "caller@example.com"):
-        errors = field_errors(await invite(api, first, email))
+        errors = check.field_errors(await invite(api, first, email))
         assert errors == {"email": ["The email has already been taken."]}
     assert len(fake.members(first)) == 2
     elsewhere = await invite(api, second, "ann@example.com")
@@ -149,7 +150,7 @@ async def test_invite_422_lists_field_errors(
 ) -> None:
     workspace_id = fake.add_workspace()
     reply = await api.call("POST", "members", json={"workspace_id": workspace_id, **body})
-    found = field_errors(reply)
+    found = check.field_errors(reply)
     assert set(found) == errors
     if body.get("role") == "Owner":
         assert found["role"] == ["The selected role is invalid."]
@@ -183,7 +184,7 @@ async def test_update_changes_the_fields_given(fake: FakeWebWork, api: Api) -> N
             "role": "Executive manager", "rate_status": 1, "weekly_hours_limit": 40,
             "remove_avatar": 1}  # fmt: skip
     reply = await api.call("PUT", f"members/{before['id']}", json=body)
-    after = assert_success(reply, "Member updated successfully")
+    after = check.success(reply, "Member updated successfully")
     assert list(after) == MEMBER_KEYS
     assert (after["firstname"], after["timezone"], after["current_role"]) == (
         "Bob", "Europe/Paris", "Executive manager",
@@ -217,7 +218,7 @@ async def test_update_422(
     if fields != ["workspace_id"]:
         body = {"workspace_id": workspace_id, **body}
     reply = await api.call("PUT", f"members/{member['id']}", json=body)
-    assert sorted(field_errors(reply)) == fields
+    assert sorted(check.field_errors(reply)) == fields
     assert fake.members(workspace_id)[1] == member
 
 
@@ -228,13 +229,13 @@ async def test_owner_role_is_fixed_and_callers_new_role_ends_access(
     reply = await api.call(
         "PUT", f"members/{CALLER}", json={"workspace_id": owned, "role": "Regular User"}
     )
-    assert_error(reply, 403, "The workspace owner's role cannot be changed")
+    check.error(reply, 403, "The workspace owner's role cannot be changed")
     managed = fake.add_workspace(role="Executive manager")
     demote = await api.call(
         "PUT", f"members/{CALLER}", json={"workspace_id": managed, "role": "Regular User"}
     )
-    assert assert_success(demote, "Member updated successfully")["current_role"] == "Regular User"
-    assert_error(await api.get("members", workspace_id=managed), 403)
+    assert check.success(demote, "Member updated successfully")["current_role"] == "Regular User"
+    check.error(await api.get("members", workspace_id=managed), 403)
 
 
 # --- delete --------------------------------------------------------------------------------------
@@ -254,8 +255,8 @@ async def test_delete_archives_and_cascades(fake: FakeWebWork, api: Api) -> None
 
     path = f"members/{member['id']}"
     reply = await api.call("DELETE", path, json={"workspace_id": workspace_id})
-    assert assert_success(reply, "Member deleted successfully") is None
-    assert_error(await api.get(path, workspace_id=workspace_id), 404, "Member not found")
+    assert check.success(reply, "Member deleted successfully") is None
+    check.error(await api.get(path, workspace_id=workspace_id), 404, "Member not found")
     listed = await api.get("members", workspace_id=workspace_id)
     assert [m["id"] for m in listed.body["data"]] == [CALLER, keep["id"]]
     assert len(fake.members(workspace_id, include_archived=True)) == 3
@@ -265,19 +266,19 @@ async def test_delete_archives_and_cascades(fake: FakeWebWork, api: Api) -> None
     assert [a["id"] for a in stored_task["assignees"]] == [keep["id"]]
     assert stored_task["id"] == task["id"]
     again = await api.call("DELETE", path, json={"workspace_id": workspace_id})
-    assert_error(again, 404, "Member not found")
+    check.error(again, 404, "Member not found")
 
 
 async def test_owner_and_caller_cannot_be_archived(fake: FakeWebWork, api: Api) -> None:
     owned = fake.add_workspace()
     reply = await api.call("DELETE", f"members/{CALLER}", json={"workspace_id": owned})
-    assert_error(reply, 403, "The workspace owner cannot be archived")
+    check.error(reply, 403, "The workspace owner cannot be archived")
     managed = fake.add_workspace(role="Executive manager", owner_id=555)
     fake.add_member(managed, email="boss@example.com", id=555, role="Owner")
     owner = await api.call("DELETE", "members/555", json={"workspace_id": managed})
-    assert_error(owner, 403, "The workspace owner cannot be archived")
+    check.error(owner, 403, "The workspace owner cannot be archived")
     itself = await api.call("DELETE", f"members/{CALLER}", json={"workspace_id": managed})
-    assert_error(itself, 403, "You cannot archive yourself")
+    check.error(itself, 403, "You cannot archive yourself")
     assert len(fake.members(managed)) == 2
 
 
@@ -287,27 +288,23 @@ async def test_owner_and_caller_cannot_be_archived(fake: FakeWebWork, api: Api) 
 async def test_403_for_a_regular_user(fake: FakeWebWork, api: Api) -> None:
     workspace_id = fake.add_workspace(role="Regular User")
     member = fake.add_member(workspace_id, email="m@example.com")
-    path, body = f"members/{member['id']}", {"workspace_id": workspace_id}
-    replies = [
-        await api.get("members", workspace_id=workspace_id),
-        await invite(api, workspace_id, "new@example.com"),
-        await api.get(path, workspace_id=workspace_id),
-        await api.call("PUT", path, json={**body, "firstname": "X"}),
-        await api.call("DELETE", path, json=body),
-    ]
-    for reply in replies:
-        assert_error(reply, 403, "You do not have permission to access this workspace")
+    path = f"members/{member['id']}"
+    person = {"email": "new@example.com", "firstname": "N", "lastname": "N", "role": "Regular User"}
+    await check.forbidden(api, workspace_id, [
+        ("GET", "members", {}), ("POST", "members", person), ("GET", path, {}),
+        ("PUT", path, {"firstname": "X"}), ("DELETE", path, {}),
+    ])  # fmt: skip
     assert fake.members(workspace_id)[1] == member
 
 
 async def test_404_for_another_workspaces_member_or_a_bad_id(fake: FakeWebWork, api: Api) -> None:
     mine, other = fake.add_workspace(), fake.add_workspace()
     foreign = fake.add_member(other, email="far@example.com")
-    for path in [f"members/{foreign['id']}", "members/9999", "members/abc", "members/-1"]:
-        assert_error(await api.get(path, workspace_id=mine), 404, "Member not found")
-    body = {"workspace_id": mine, "firstname": "X"}
-    assert_error(await api.call("PUT", f"members/{foreign['id']}", json=body), 404)
-    assert_error(await api.call("DELETE", f"members/{foreign['id']}", json=body), 404)
+    path = f"members/{foreign['id']}"
+    await check.answers(api, mine, [
+        ("GET", path, {}), ("GET", "members/9999", {}), ("GET", "members/abc", {}),
+        ("GET", "members/-1", {}), ("PUT", path, {"firstname": "X"}), ("DELETE", path, {}),
+    ], 404, "Member not found")  # fmt: skip
     assert fake.members(other)[1] == foreign
 
 

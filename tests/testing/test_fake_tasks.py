@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import fake_checks as check
 import pytest
-from fake_helpers import ISO_MICRO, Api, assert_error, assert_success, field_errors
+from fake_helpers import Api
 
 from webwork_async.testing import FakeWebWork
 
@@ -45,7 +46,7 @@ async def test_create_answers_the_full_task(
         api, setup, description="Text", priority=10, start_date="2024-01-15",
         end_date="2024-01-30", assignees=[setup["worker"]["id"], setup["worker"]["id"]],
     )  # fmt: skip
-    task = assert_success(reply, "Task created successfully", status=201)
+    task = check.success(reply, "Task created successfully", status=201)
     assert list(task) == TASK_KEYS
     assert (task["title"], task["description"], task["project_id"]) == (
         "Do it", "Text", setup["project"],
@@ -58,15 +59,15 @@ async def test_create_answers_the_full_task(
         {"id": setup["worker"]["id"], "firstname": "Wu", "lastname": "Li", "email": "w@example.com"}
     ]
     assert (task["completed_at"], task["parent_id"], task["deleted_at"]) == (None, None, None)
-    assert ISO_MICRO.fullmatch(task["created_at"])
+    assert check.ISO_MICRO.fullmatch(task["created_at"])
     assert fake.tasks(setup["ws"]) == [task]
 
     done = await create(api, setup, title="Done already", status=20, parent_id=task["id"])
-    child = assert_success(done, "Task created successfully", status=201)
+    child = check.success(done, "Task created successfully", status=201)
     assert (child["status_name"], child["priority"], child["parent_id"]) == (
         "Done", 30, task["id"],
     )  # fmt: skip
-    assert ISO_MICRO.fullmatch(child["completed_at"])
+    assert check.ISO_MICRO.fullmatch(child["completed_at"])
 
 
 @pytest.mark.parametrize(
@@ -86,7 +87,7 @@ async def test_create_answers_the_full_task(
 async def test_create_422(
     fake: FakeWebWork, api: Api, setup: dict[str, Any], body: dict[str, Any], errors: list[str]
 ) -> None:
-    assert sorted(field_errors(await create(api, setup, **body))) == errors
+    assert sorted(check.field_errors(await create(api, setup, **body))) == errors
     assert fake.tasks(setup["ws"], include_deleted=True) == []
 
 
@@ -99,7 +100,7 @@ async def test_create_checks_assignees_and_parent_against_the_project(
         api, setup, assignees=[setup["worker"]["id"], setup["idle"]["id"], 4242],
         parent_id=foreign_task["id"],
     )  # fmt: skip
-    assert field_errors(reply) == {
+    assert check.field_errors(reply) == {
         "parent_id": ["The selected parent id is invalid."],
         "assignees.1": ["The selected assignees.1 is invalid."],
         "assignees.2": ["The selected assignees.2 is invalid."],
@@ -107,7 +108,7 @@ async def test_create_checks_assignees_and_parent_against_the_project(
     assert fake.tasks(setup["ws"], setup["project"]) == []
     archived = fake.add_project(setup["ws"], name="Old", deleted_at="2024-01-01")
     gone = await create(api, setup, project_id=archived["id"])
-    assert_error(gone, 404, "Project not found")
+    check.error(gone, 404, "Project not found")
 
 
 # --- list ----------------------------------------------------------------------------------------
@@ -125,7 +126,7 @@ async def test_list_needs_a_live_project_and_filters(
     fake.add_task(ws, project_id=other["id"], title="Not this project")
 
     listed = await api.get("tasks", workspace_id=ws, project_id=project)
-    tasks = assert_success(listed, "Tasks retrieved successfully")
+    tasks = check.success(listed, "Tasks retrieved successfully")
     assert [t["id"] for t in tasks] == [a["id"], b["id"], c["id"]]
     assert listed.body["meta"]["pagination"] == {
         "total": 3, "per_page": 20, "current_page": 1, "last_page": 1, "from": 1, "to": 3,
@@ -138,13 +139,13 @@ async def test_list_needs_a_live_project_and_filters(
         reply = await api.get("tasks", workspace_id=ws, project_id=project, **params)
         assert [t["id"] for t in reply.body["data"]] == [t["id"] for t in expected], params
 
-    assert field_errors(await api.get("tasks", workspace_id=ws)) == {
+    assert check.field_errors(await api.get("tasks", workspace_id=ws)) == {
         "project_id": ["The project id field is required."]
     }
     bad = await api.get("tasks", workspace_id=ws, project_id=project, priority=15, order_by="up")
-    assert sorted(field_errors(bad)) == ["order_by", "priority"]
+    assert sorted(check.field_errors(bad)) == ["order_by", "priority"]
     missing = await api.get("tasks", workspace_id=ws, project_id=9999)
-    assert_error(missing, 404, "Project not found")
+    check.error(missing, 404, "Project not found")
 
 
 # --- get / update / delete -----------------------------------------------------------------------
@@ -156,12 +157,12 @@ async def test_get_needs_the_tasks_own_project(
     task = fake.add_task(setup["ws"], project_id=setup["project"], title="T")
     path = f"tasks/{task['id']}"
     got = await api.get(path, **scope(setup))
-    assert assert_success(got, "Task retrieved successfully") == task
+    assert check.success(got, "Task retrieved successfully") == task
     other = fake.add_project(setup["ws"], name="Other")
     wrong = await api.get(path, workspace_id=setup["ws"], project_id=other["id"])
-    assert_error(wrong, 404, "Task not found")
-    assert sorted(field_errors(await api.get(path))) == ["project_id", "workspace_id"]
-    assert_error(await api.get("tasks/x", **scope(setup)), 404, "Task not found")
+    check.error(wrong, 404, "Task not found")
+    assert sorted(check.field_errors(await api.get(path))) == ["project_id", "workspace_id"]
+    check.error(await api.get("tasks/x", **scope(setup)), 404, "Task not found")
 
 
 async def test_update_changes_fields_and_completion(
@@ -174,13 +175,13 @@ async def test_update_changes_fields_and_completion(
     path = f"tasks/{task['id']}"
     body = {**scope(setup), "title": "New", "status": 30, "priority": 40, "description": "D",
             "end_date": "2024-01-20", "assignees": [setup["worker"]["id"]]}  # fmt: skip
-    updated = assert_success(await api.call("PUT", path, json=body), "Task updated successfully")
+    updated = check.success(await api.call("PUT", path, json=body), "Task updated successfully")
     assert (updated["title"], updated["status_name"], updated["priority_name"]) == (
         "New", "Completed", "Low",
     )  # fmt: skip
     assert (updated["description"], updated["end_date"]) == ("D", "2024-01-20")
     assert updated["assignees"] == []  # assignees are not updated by PUT
-    assert ISO_MICRO.fullmatch(updated["completed_at"])
+    assert check.ISO_MICRO.fullmatch(updated["completed_at"])
     assert updated["updated_at"] != task["updated_at"]
 
     done = await api.call("PUT", path, json={**scope(setup), "status": 20})
@@ -189,11 +190,11 @@ async def test_update_changes_fields_and_completion(
     assert reopened.body["data"]["completed_at"] is None
 
     early = await api.call("PUT", path, json={**scope(setup), "end_date": "2024-01-01"})
-    assert list(field_errors(early)) == ["end_date"]  # checked against the kept start date
+    assert list(check.field_errors(early)) == ["end_date"]  # checked against the kept start date
     itself = await api.call("PUT", path, json={**scope(setup), "parent_id": task["id"]})
-    assert list(field_errors(itself)) == ["parent_id"]
+    assert list(check.field_errors(itself)) == ["parent_id"]
     no_project = await api.call("PUT", path, json={"workspace_id": setup["ws"], "title": "X"})
-    assert list(field_errors(no_project)) == ["project_id"]
+    assert list(check.field_errors(no_project)) == ["project_id"]
     assert fake.tasks(setup["ws"])[0]["title"] == "New"
 
 
@@ -201,11 +202,11 @@ async def test_delete_then_404(fake: FakeWebWork, api: Api, setup: dict[str, Any
     task = fake.add_task(setup["ws"], project_id=setup["project"], title="T")
     path = f"tasks/{task['id']}"
     reply = await api.call("DELETE", path, json=scope(setup))
-    assert assert_success(reply, "Task deleted successfully") is None
-    assert_error(await api.get(path, **scope(setup)), 404, "Task not found")
-    assert_error(await api.call("DELETE", path, json=scope(setup)), 404)
+    assert check.success(reply, "Task deleted successfully") is None
+    check.error(await api.get(path, **scope(setup)), 404, "Task not found")
+    check.error(await api.call("DELETE", path, json=scope(setup)), 404)
     (deleted,) = fake.tasks(setup["ws"], include_deleted=True)
-    assert ISO_MICRO.fullmatch(deleted["deleted_at"])
+    assert check.ISO_MICRO.fullmatch(deleted["deleted_at"])
     assert fake.tasks(setup["ws"]) == []
 
 
@@ -222,7 +223,7 @@ async def test_archiving_the_project_makes_its_tasks_404(
         await api.get("tasks", **scope(setup)),
         await api.call("PUT", f"tasks/{task['id']}", json={**scope(setup), "title": "X"}),
     ]:
-        assert_error(reply, 404, "Project not found")
+        check.error(reply, 404, "Project not found")
 
 
 # --- assignees -----------------------------------------------------------------------------------
@@ -235,31 +236,31 @@ async def test_assign_rules_and_assignees_list(
     worker, idle = setup["worker"]["id"], setup["idle"]["id"]
     base = f"tasks/{task['id']}"
     assigned = await api.call("POST", f"{base}/assign/{worker}", json=scope(setup))
-    assert assert_success(assigned, "Task assigned to user successfully") is None
+    assert check.success(assigned, "Task assigned to user successfully") is None
     listed = await api.get(f"{base}/assignees", **scope(setup))
-    assert assert_success(listed, "Task assignees retrieved successfully") == [
+    assert check.success(listed, "Task assignees retrieved successfully") == [
         {"id": worker, "email": "w@example.com", "firstname": "Wu", "lastname": "Li"}
     ]
     assert "pagination" not in listed.body["meta"]
 
     again = await api.call("POST", f"{base}/assign/{worker}", json=scope(setup))
-    assert field_errors(again) == {"user_id": ["The user is already assigned to this task."]}
+    assert check.field_errors(again) == {"user_id": ["The user is already assigned to this task."]}
     no_contract = await api.call("POST", f"{base}/assign/{idle}", json=scope(setup))
-    assert field_errors(no_contract) == {"user_id": ["The selected user id is invalid."]}
+    assert check.field_errors(no_contract) == {"user_id": ["The selected user id is invalid."]}
     stranger = await api.call("POST", f"{base}/assign/4242", json=scope(setup))
-    assert list(field_errors(stranger)) == ["user_id"]
+    assert list(check.field_errors(stranger)) == ["user_id"]
     not_int = await api.call("POST", f"{base}/assign/abc", json=scope(setup))
-    assert_error(not_int, 404, "Member not found")
+    check.error(not_int, 404, "Member not found")
 
     not_assigned = await api.call("DELETE", f"{base}/unassign/{idle}", json=scope(setup))
-    assert_error(not_assigned, 404, "Assignee not found")
+    check.error(not_assigned, 404, "Assignee not found")
     removed = await api.call("DELETE", f"{base}/unassign/{worker}", json=scope(setup))
-    assert assert_success(removed, "Task unassigned from user successfully") is None
+    assert check.success(removed, "Task unassigned from user successfully") is None
     assert (await api.get(f"{base}/assignees", **scope(setup))).body["data"] == []
     no_project = await api.call(
         "POST", f"{base}/assign/{worker}", json={"workspace_id": setup["ws"]}
     )
-    assert list(field_errors(no_project)) == ["project_id"]
+    assert list(check.field_errors(no_project)) == ["project_id"]
 
 
 # --- 403 / 404 -----------------------------------------------------------------------------------
@@ -269,33 +270,30 @@ async def test_403_for_a_regular_user(fake: FakeWebWork, api: Api) -> None:
     workspace_id = fake.add_workspace(role="Regular User")
     project = fake.add_project(workspace_id, name="P")
     task = fake.add_task(workspace_id, project_id=project["id"], title="T")
-    body = {"workspace_id": workspace_id, "project_id": project["id"]}
-    path = f"tasks/{task['id']}"
-    replies = [
-        await api.get("tasks", **body),
-        await api.call("POST", "tasks", json={**body, "title": "N"}),
-        await api.get(path, **body),
-        await api.call("PUT", path, json={**body, "title": "X"}),
-        await api.call("DELETE", path, json=body),
-        await api.call("POST", f"{path}/assign/100", json=body),
-        await api.call("DELETE", f"{path}/unassign/100", json=body),
-        await api.get(f"{path}/assignees", **body),
-    ]
-    for reply in replies:
-        assert_error(reply, 403, "You do not have permission to access this workspace")
+    scoped, path = {"project_id": project["id"]}, f"tasks/{task['id']}"
+    await check.forbidden(api, workspace_id, [
+        ("GET", "tasks", scoped), ("POST", "tasks", {**scoped, "title": "N"}),
+        ("GET", path, scoped), ("PUT", path, {**scoped, "title": "X"}), ("DELETE", path, scoped),
+        ("POST", f"{path}/assign/100", scoped), ("DELETE", f"{path}/unassign/100", scoped),
+        ("GET", f"{path}/assignees", scoped),
+    ])  # fmt: skip
     assert fake.tasks(workspace_id) == [task]
 
 
-async def test_404_for_another_workspaces_task(fake: FakeWebWork, api: Api) -> None:
-    mine, other = fake.add_workspace(), fake.add_workspace()
-    my_project = fake.add_project(mine, name="Mine")
+async def test_404_for_another_workspaces_task(
+    fake: FakeWebWork, api: Api, setup: dict[str, Any]
+) -> None:
+    other = fake.add_workspace()
     far_project = fake.add_project(other, name="Far")
     foreign = fake.add_task(other, project_id=far_project["id"], title="Far task")
-    path = f"tasks/{foreign['id']}"
-    assert_error(await api.get(path, workspace_id=mine, project_id=my_project["id"]), 404)
-    far = {"workspace_id": mine, "project_id": far_project["id"]}
-    assert_error(await api.get(path, **far), 404, "Project not found")
-    assert_error(await api.call("DELETE", path, json=far), 404, "Project not found")
+    path, far_scope = f"tasks/{foreign['id']}", {"project_id": far_project["id"]}
+    await check.answers(api, setup["ws"], [
+        ("GET", path, scope(setup)), ("DELETE", path, scope(setup)),
+        ("POST", f"{path}/assign/{setup['worker']['id']}", scope(setup)),
+    ], 404, "Task not found")  # fmt: skip
+    await check.answers(api, setup["ws"], [
+        ("GET", path, far_scope), ("DELETE", path, far_scope), ("GET", "tasks", far_scope),
+    ], 404, "Project not found")  # fmt: skip
     assert fake.tasks(other) == [foreign]
 
 

@@ -6,8 +6,9 @@ import logging
 import re
 from typing import Any
 
+import fake_checks as check
 import pytest
-from fake_helpers import Api, assert_error, assert_success, field_errors
+from fake_helpers import Api
 
 from webwork_async.testing import FakeWebWork
 
@@ -25,7 +26,7 @@ async def test_create_answers_200_with_an_opaque_id_and_a_secret_token(
 ) -> None:
     workspace_id = fake.add_workspace()
     events = ["member.invited", "tracker.stopped", "member.invited"]
-    webhook = assert_success(
+    webhook = check.success(
         await create(api, workspace_id, events=events), "Webhook created successfully"
     )
     assert list(webhook) == ["id", "url", "events", "token"]
@@ -56,7 +57,7 @@ async def test_create_422(
     fake: FakeWebWork, api: Api, body: dict[str, Any], errors: dict[str, list[str]]
 ) -> None:
     workspace_id = fake.add_workspace()
-    assert field_errors(await create(api, workspace_id, **body)) == errors
+    assert check.field_errors(await create(api, workspace_id, **body)) == errors
     assert fake.webhooks(workspace_id) == []
 
 
@@ -65,7 +66,7 @@ async def test_list_pages_50_by_default(fake: FakeWebWork, api: Api) -> None:
     hooks = [fake.add_webhook(workspace_id, url=f"https://example.com/{n}") for n in range(60)]
     fake.add_webhook(fake.add_workspace(), url="https://example.com/elsewhere")
     first = await api.get("webhooks", workspace_id=workspace_id)
-    assert assert_success(first, "Webhooks retrieved successfully") == hooks[:50]
+    assert check.success(first, "Webhooks retrieved successfully") == hooks[:50]
     assert first.body["meta"]["pagination"] == {
         "total": 60, "per_page": 50, "current_page": 1, "last_page": 2, "from": 1, "to": 50,
     }  # fmt: skip
@@ -73,9 +74,9 @@ async def test_list_pages_50_by_default(fake: FakeWebWork, api: Api) -> None:
     assert second.body["data"] == hooks[50:]
     everything = await api.get("webhooks", workspace_id=workspace_id, per_page=100)
     assert len(everything.body["data"]) == 60
-    assert list(field_errors(await api.get("webhooks", workspace_id=workspace_id, per_page=0))) == [
-        "per_page"
-    ]
+    assert list(
+        check.field_errors(await api.get("webhooks", workspace_id=workspace_id, per_page=0))
+    ) == ["per_page"]
 
 
 async def test_update_and_delete(fake: FakeWebWork, api: Api) -> None:
@@ -85,7 +86,7 @@ async def test_update_and_delete(fake: FakeWebWork, api: Api) -> None:
     url_only = await api.call(
         "PUT", path, json={"workspace_id": workspace_id, "url": "http://example.org/b"}
     )
-    updated = assert_success(url_only, "Webhook updated successfully")
+    updated = check.success(url_only, "Webhook updated successfully")
     assert updated == {**hook, "url": "http://example.org/b"}
     events = await api.call(
         "PUT",
@@ -98,20 +99,20 @@ async def test_update_and_delete(fake: FakeWebWork, api: Api) -> None:
     )
     assert events.body["data"]["events"] == ["project.deleted"]
     no_url = await api.call("PUT", path, json={"workspace_id": workspace_id, "events": []})
-    assert sorted(field_errors(no_url)) == ["events", "url"]
+    assert sorted(check.field_errors(no_url)) == ["events", "url"]
 
     deleted = await api.call("DELETE", path, json={"workspace_id": workspace_id})
-    assert assert_success(deleted, "Webhook deleted successfully") is None
+    assert check.success(deleted, "Webhook deleted successfully") is None
     assert fake.webhooks(workspace_id) == []
     again = await api.call("DELETE", path, json={"workspace_id": workspace_id})
-    assert_error(again, 404, "Webhook not found")
+    check.error(again, 404, "Webhook not found")
 
 
 async def test_no_get_of_one_webhook(fake: FakeWebWork, api: Api) -> None:
     workspace_id = fake.add_workspace()
     hook = fake.add_webhook(workspace_id, url="https://example.com/a")
     reply = await api.get(f"webhooks/{hook['id']}", workspace_id=workspace_id)
-    assert_error(reply, 405, "Method not allowed.")
+    check.error(reply, 405, "Method not allowed.")
     assert "GET" not in reply.headers["Allow"]
 
 
@@ -121,17 +122,14 @@ async def test_403_and_404(fake: FakeWebWork, api: Api) -> None:
     hook = fake.add_webhook(regular, url="https://example.com/r")
     foreign = fake.add_webhook(other, url="https://example.com/f")
     body = {"url": "https://example.com/new"}
-    for reply in [
-        await api.get("webhooks", workspace_id=regular),
-        await create(api, regular),
-        await api.call("PUT", f"webhooks/{hook['id']}", json={"workspace_id": regular, **body}),
-        await api.call("DELETE", f"webhooks/{hook['id']}", json={"workspace_id": regular}),
-    ]:
-        assert_error(reply, 403, "You do not have permission to access this workspace")
-    for path in [f"webhooks/{foreign['id']}", "webhooks/abc123def456"]:
-        put = await api.call("PUT", path, json={"workspace_id": mine, **body})
-        assert_error(put, 404, "Webhook not found")
-        assert_error(await api.call("DELETE", path, json={"workspace_id": mine}), 404)
+    await check.forbidden(api, regular, [
+        ("GET", "webhooks", {}), ("POST", "webhooks", {**body, "events": ["tracker.started"]}),
+        ("PUT", f"webhooks/{hook['id']}", body), ("DELETE", f"webhooks/{hook['id']}", {}),
+    ])  # fmt: skip
+    await check.answers(api, mine, [
+        ("PUT", f"webhooks/{foreign['id']}", body), ("DELETE", f"webhooks/{foreign['id']}", {}),
+        ("PUT", "webhooks/abc123def456", body), ("DELETE", "webhooks/abc123def456", {}),
+    ], 404, "Webhook not found")  # fmt: skip
     assert fake.webhooks(other) == [foreign]
     assert fake.webhooks(regular) == [hook]
 

@@ -1,0 +1,77 @@
+"""Assertions on the fake server's answers, for ``import fake_checks as check`` (a unique name).
+
+``check.success(reply, message)`` returns the ``data`` of a success envelope,
+``check.error(reply, status, message)`` checks an error envelope, ``check.field_errors(reply)``
+returns a 422's ``errors`` map, and ``check.answers``/``check.forbidden`` send a list of calls
+that must all fail alike.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fake_helpers import Api, Reply
+
+ISO_MICRO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+def success(reply: Reply, message: str, status: int = 200) -> Any:
+    """Check a success envelope with ``message`` and ``status``; return its ``data``."""
+    assert reply.status == status, reply.body
+    assert reply.body["success"] is True
+    assert reply.body["message"] == message
+    assert reply.body["meta"]["api_version"] == "2.0.0"
+    assert ISO_MICRO.fullmatch(reply.body["meta"]["timestamp"])
+    return reply.body["data"]
+
+
+def error(reply: Reply, status: int, message: str | None = None) -> None:
+    """Check an error envelope of ``status`` (and ``message``, if given)."""
+    assert reply.status == status, reply.body
+    assert reply.body["success"] is False
+    assert "error" in reply.body
+    assert reply.body["meta"]["api_version"] == "2.0.0"
+    if message is not None:
+        assert reply.body["message"] == message
+
+
+def field_errors(reply: Reply) -> dict[str, list[str]]:
+    """The ``errors`` map of a 422 answer."""
+    error(reply, 422, "The given data was invalid.")
+    errors: dict[str, list[str]] = reply.body["errors"]
+    assert all(
+        messages and all(isinstance(m, str) for m in messages) for messages in errors.values()
+    )
+    return errors
+
+
+FORBIDDEN = "You do not have permission to access this workspace"
+
+
+async def answers(
+    api: Api,
+    workspace_id: int,
+    calls: list[tuple[str, str, dict[str, Any]]],
+    status: int,
+    message: str,
+) -> None:
+    """Each ``(method, path, fields)`` call is an error ``status`` with ``message``.
+
+    ``workspace_id`` goes with the fields: in the query string of a GET, the JSON body of a
+    write.
+    """
+    for method, path, fields in calls:
+        values = {"workspace_id": workspace_id, **fields}
+        if method == "GET":
+            reply = await api.get(path, **values)
+        else:
+            reply = await api.call(method, path, json=values)
+        error(reply, status, message)
+
+
+async def forbidden(
+    api: Api, workspace_id: int, calls: list[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """Each call (as for :func:`answers`) is the 403 of a caller without API access."""
+    await answers(api, workspace_id, calls, 403, FORBIDDEN)
