@@ -286,7 +286,7 @@ def assign_task(call: Call) -> web.Response:
     message = "The user is already assigned to this task."
     link(call, row.data["assignee_ids"], user_id, "user_id", message)
     row.data["updated_at"] = call.now()
-    return call.ok(None, "Task assigned successfully")
+    return call.ok(None, "Task assigned to user successfully")
 
 
 @ROUTES.delete("/{task_id}/unassign/{user_id}", ids=_TASK_AND_USER, scope=_SCOPE_BODY)
@@ -296,7 +296,7 @@ def unassign_task(call: Call) -> web.Response:
     detail = f"User {user_id} is not assigned to task {row.data['id']}"
     unlink(row.data["assignee_ids"], user_id, "Assignee", detail)
     row.data["updated_at"] = call.now()
-    return call.ok(None, "Task unassigned successfully")
+    return call.ok(None, "Task unassigned from user successfully")
 
 
 @ROUTES.get("/{task_id}/assignees", ids=_TASK_ID, scope=_SCOPE_QUERY)
