@@ -231,7 +231,9 @@ def test_fake_answers_as_the_spec_says(case: Case, fakes: FreshFakes) -> None:
     )
 
 
-@pytest.mark.xfail(reason=FAKE_BUGS[0][1], strict=False)
+@pytest.mark.xfail(
+    reason=FAKE_BUGS[0][1] + " Once this passes, remove the bug from FAKE_BUGS.", strict=True
+)
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [

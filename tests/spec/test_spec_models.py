@@ -7,10 +7,11 @@ answer that fits its own schema.
 Each model exported by :mod:`webwork_async.models` (plus the envelope's ``Meta`` and
 ``ErrorBody``) is walked with :func:`msgspec.inspect.type_info` against
 ``components/schemas/<ClassName>``: the same fields under their JSON names, a type that accepts
-every value the schema allows (a nullable field takes None, a number takes 1.5 ...), and no
-field required by the model that the spec does not require. Then objects built from each schema
-(every field, every nullable field null, only the required fields, each enum value) must decode.
-The test is generic: a model added to ``__all__`` is covered at once, and must have its schema.
+every value the schema allows (a nullable field takes None, a number takes 1.5 ...), no field
+required by the model that the spec does not require, and None or an empty collection as the
+default of the others. Then objects built from each schema (every field; every nullable field
+null; only the required fields; the last value of each enum) must decode. The test is generic:
+a model added to ``__all__`` is covered at once, and must have its schema.
 """
 
 from __future__ import annotations
@@ -296,6 +297,14 @@ def _describe(schema: dict[str, Any]) -> str:
     return ", ".join(f"{key}={schema[key]!r}" for key in keys if key in schema)
 
 
+def _sensible_default(field: mi.Field) -> bool:
+    """None (or UNSET) for a value, an empty list or dict for a collection: a field the answer
+    leaves out never looks like a value the service sent."""
+    if field.default_factory is not msgspec.NODEFAULT:
+        return field.default_factory in (list, dict)
+    return field.default is None or field.default is msgspec.UNSET
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_model_fields_agree_with_the_schema(name: str) -> None:
     spec_schemas = load_spec()["components"]["schemas"]
@@ -314,6 +323,8 @@ def test_model_fields_agree_with_the_schema(name: str) -> None:
         where = f"{name}.{json_name}"
         if field.required and json_name not in required:
             problems.append(f"{where}: required by the model, optional in the spec")
+        if not field.required and not _sensible_default(field):
+            problems.append(f"{where}: a field left out must not default to {field.default!r}")
         problems += _type_problems(field.type, properties[json_name], where)
     assert not problems, "\n".join(problems)
 
