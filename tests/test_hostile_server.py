@@ -8,8 +8,10 @@ public API only.
 
 from __future__ import annotations
 
+import gc
 import logging
 import tracemalloc
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -32,6 +34,14 @@ from webwork_async import (
 from webwork_async.testing import FakeWebWork
 
 MIB = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def collected_at_the_end() -> Iterator[None]:
+    """Collect garbage as each test ends, after its servers stopped: a socket that a test left
+    open is then reported on that test, not on a later one that happens to run the collector."""
+    yield
+    gc.collect()
 
 
 def session(fake: FakeWebWork, **options: Any) -> AsyncSession:
