@@ -10,9 +10,9 @@ The seeded objects carry the ids of the spec's examples (project 100, contract 1
 webhook "abc123def456" ...), so that the examples phase reaches real objects; the ids of the
 fuzzing phase are steered to seeded ones by :func:`map_case`.
 
-A disagreement found here is settled by the reference: the spec is fixed when it is wrong;
-when the fake is, the case is listed in :data:`FAKE_BUGS`, left out of the property test and
-pinned by an expected-failure test, until the fake is fixed.
+A disagreement found here is settled by the reference: the spec is fixed when it is wrong,
+the fake when it is (and the case pinned by a plain test, as the 500 that an object or array in
+an enum field once gave).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from spec_helpers import SPEC_PATH, flatten, operation
+from spec_helpers import SPEC_PATH
 
 from webwork_async.testing import FakeWebWork
 
@@ -175,53 +175,11 @@ def map_case(context: HookContext, case: Case) -> Case:
     return case
 
 
-# --- known bugs of the fake -------------------------------------------------------------------
-
-
-def _non_scalar_enum_value(case: Case) -> bool:
-    """The body has a JSON object or array where the spec allows only enum values."""
-    body = case.body
-    request = operation(case.operation.definition.raw["operationId"]).request_schema()
-    if not isinstance(body, dict) or request is None:
-        return False
-    for name, declared in request.get("properties", {}).items():
-        field = flatten(declared)
-        value = body.get(name)
-        if "enum" in field and isinstance(value, (dict, list)):
-            return True
-        items = flatten(field["items"]) if field.get("type") == "array" else {}
-        nested = isinstance(value, list) and any(isinstance(i, (dict, list)) for i in value)
-        if "enum" in items and nested:
-            return True
-    return False
-
-
-#: Disagreements where the reference says the fake is wrong: (name, what happens, predicate).
-FAKE_BUGS = [
-    (
-        "non-scalar enum value",
-        "A JSON object or array in a field with a fixed set of values (role, status, "
-        "screenshots, the items of events) answers 500 'Server Error' (TypeError: unhashable "
-        "type, in one_of of webwork_async/testing/_fields.py) instead of a 422.",
-        _non_scalar_enum_value,
-    ),
-]
-
-
-def _known_fake_bug(case: Case) -> str | None:
-    for name, _what, applies in FAKE_BUGS:
-        if applies(case):
-            return name
-    return None
-
-
 # --- the tests ----------------------------------------------------------------------------
 
 
 @schema.parametrize()
 def test_fake_answers_as_the_spec_says(case: Case, fakes: FreshFakes) -> None:
-    if _known_fake_bug(case) is not None:
-        return  # pinned by test_fake_refuses_a_non_scalar_enum_value
     fake = fakes.for_operation(case.operation.label)
     assert fake.base_url is not None
     case.call_and_validate(
@@ -231,9 +189,6 @@ def test_fake_answers_as_the_spec_says(case: Case, fakes: FreshFakes) -> None:
     )
 
 
-@pytest.mark.xfail(
-    reason=FAKE_BUGS[0][1] + " Once this passes, remove the bug from FAKE_BUGS.", strict=True
-)
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [

@@ -212,8 +212,8 @@ def one_of(options: Iterable[Any]) -> Rule:
     allowed = {(type(option), option) for option in options}
 
     def check(value: Any) -> Any:
-        if (type(value), value) not in allowed:
-            raise Invalid(SELECTED_INVALID)
+        if isinstance(value, (dict, list)) or (type(value), value) not in allowed:
+            raise Invalid(SELECTED_INVALID)  # an object or array is never one of them
         return value
 
     return check

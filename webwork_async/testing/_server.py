@@ -769,9 +769,10 @@ class _ServerLoop(asyncio.SelectorEventLoop):
     """The threaded server's loop: it never leaves half of a connection behind.
 
     A connection accepted just before the server closes is set up in a later turn; by then
-    CPython's selector loop (3.11, at least) fails to build its transport (``Server._attach`` asserts that the
-    server still listens) after the transport has taken the socket, and nobody closes that
-    socket: it warns "unclosed transport" in whichever later test the garbage collector runs.
+    CPython's selector loop (3.11, at least) fails to build its transport (``Server._attach``
+    asserts that the server still listens) after the transport has taken the socket, and nobody
+    closes that socket: it warns "unclosed transport" in whichever later test the garbage
+    collector runs.
     Here such a connection is closed before any transport is built for it.
     """
 
