@@ -117,7 +117,7 @@ async def test_a_page_of_which_every_item_changed_shape_reports_every_item(
 def test_a_webhook_token_never_shows_in_an_item_error() -> None:
     body = b'{"success":true,"data":[{"id":7,"url":"u","token":"whsec_abcdef"}]}'
     envelope = decode_answer(
-        ListOf(Webhook), status=200, body=body, method="GET", url="u", headers={}, strict=False
+        ListOf.of(Webhook), status=200, body=body, method="GET", url="u", headers={}, strict=False
     )
     (error,) = envelope.data.item_errors
     assert "whsec_abcdef" not in str(error) and "whsec_abcdef" not in repr(error)

@@ -110,14 +110,14 @@ class AsyncPaginator(Generic[T]):
         per_page: int | None,
         prefetch: int,
         total_timeout: float,
-        source: str,
+        source: Callable[[], str],
     ) -> None:
         self._fetch = fetch
         self._page = page
         self._per_page = per_page
         self._prefetch = max(1, prefetch)
         self._total_timeout = total_timeout
-        self._source = source  # "GET <url>", for errors
+        self._source = source  # the URL walked, for errors
         self.item_errors = []
 
     def __await__(self) -> Generator[object, None, Page[T]]:
@@ -156,7 +156,8 @@ class AsyncPaginator(Generic[T]):
         """
         walk = Walk(stats, time.monotonic() + self._total_timeout)
         start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
-        first = await self._first(start, per_page, walk)
+        first = await self._fetch(start, per_page, walk)  # not _first: one coroutine less
+        self.item_errors += first.item_errors
         _page_done(tracker, first, start)
         if first.last_page is not None and first.last_page <= start:
             return first.items  # one page: the common case of a bulk job, kept cheap
@@ -236,7 +237,7 @@ class AsyncPaginator(Generic[T]):
                 "(it seems to ignore the page parameter); the walk stops",
                 page=number,
                 method="GET",
-                url=self._source,
+                url=self._source(),
             )
 
 

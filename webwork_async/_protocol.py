@@ -14,8 +14,7 @@ import functools
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -334,12 +333,27 @@ def _transport_error(
     return TransportError(f"{type(exc).__name__}: {scrubbed_message(exc)}", method=method, url=url)
 
 
-@dataclass(frozen=True)
 class ListOf:
     """The ``data_type`` of a list answer: ``list[item_type]`` or null, read item by item when
-    the page as a whole does not fit (see :func:`decode_answer`)."""
+    the page as a whole does not fit (see :func:`decode_answer`).
 
-    item_type: Any
+    One instance per item type (:meth:`of`), hashed by identity: it keys the decoder cache on
+    every page request, where a hash of its fields would be computed each time.
+    """
+
+    __slots__ = ("item_type",)
+    _made: ClassVar[dict[Any, ListOf]] = {}
+
+    def __init__(self, item_type: Any) -> None:
+        self.item_type = item_type
+
+    @classmethod
+    def of(cls, item_type: Any) -> ListOf:
+        """The one ``ListOf`` for ``item_type``."""
+        made = cls._made.get(item_type)
+        if made is None:
+            made = cls._made[item_type] = cls(item_type)
+        return made
 
 
 class DecodedItems(list[T]):
@@ -419,7 +433,7 @@ def _decode_items(item_type: Any, where: dict[str, Any]) -> Envelope[Any] | None
     """The envelope of a list answer read item by item, or None if the failure lies outside
     the items (the envelope itself, or a ``data`` that is no list)."""
     try:
-        raw = envelope_decoder(ListOf(msgspec.Raw)).decode(where["body"])
+        raw = envelope_decoder(ListOf.of(msgspec.Raw)).decode(where["body"])
     except (msgspec.ValidationError, RecursionError):
         return None
     decoder = _item_decoder(item_type)
