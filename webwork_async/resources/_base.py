@@ -15,7 +15,7 @@ from webwork_async._core import RequestCore
 from webwork_async._options import CallOptions, CallSettings
 from webwork_async._pagination import AsyncPaginator, Page, Walk, promises_items
 from webwork_async._progress import ProgressCallback, ProgressTracker
-from webwork_async._protocol import ListOf, encode_query
+from webwork_async._protocol import DecodedItems, ListOf, encode_query
 from webwork_async.errors import DecodeError, PaginationError
 from webwork_async.resources._operations import Operation
 
@@ -147,7 +147,8 @@ class Resource:
                     method="GET",
                     url=source(),
                 )
-            item_errors: list[DecodeError] = getattr(envelope.data, "item_errors", [])
+            data = envelope.data
+            item_errors = data.item_errors if isinstance(data, DecodedItems) else []
             for error in item_errors:
                 logger.warning(
                     "left out item %d of page %d of GET %s: %s",
@@ -156,7 +157,7 @@ class Resource:
                     source(),
                     error.problem,
                 )
-            return Page(envelope.data or [], pagination, item_errors)
+            return Page(data or [], pagination, item_errors)
 
         return AsyncPaginator(
             fetch,
