@@ -18,6 +18,8 @@ from webwork_async import (
     ValidationError,
 )
 from webwork_async._protocol import (
+    LAX_TYPES,
+    ListOf,
     Secret,
     api_error,
     build_headers,
@@ -31,6 +33,7 @@ from webwork_async._protocol import (
     parse_retry_after,
     redact_url,
 )
+from webwork_async.models._base import Model
 
 URL = "http://127.0.0.1:1/api/v2/projects?workspace_id=1"
 
@@ -193,6 +196,34 @@ def test_project_tolerates_unknown_fields_and_uncertain_values() -> None:
     assert project.status == "archived"
     assert project.screenshots == "something_new"
     assert project.updated_at is None
+
+
+class Entry(Model):
+    """A model of this test module's own: the lax-decoding memory is per type and per process."""
+
+    id: int
+    minutes: float | None = None
+    billable: bool | None = None
+
+
+def test_a_page_that_needs_lax_decoding_still_decodes_and_its_type_is_remembered() -> None:
+    data_type = ListOf.of(Entry)
+    fits = b'{"success":true,"data":[{"id":1,"minutes":2.5,"billable":true}]}'
+    assert decode(data_type, fits).data == [Entry(1, minutes=2.5, billable=True)]  # type: ignore[attr-defined]
+    assert data_type not in LAX_TYPES  # a conforming answer keeps to the faster strict decoder
+    loose = b'{"success":true,"data":[{"id":"2","minutes":"7.5","billable":1}]}'
+    assert decode(data_type, loose).data == [Entry(2, minutes=7.5, billable=True)]  # type: ignore[attr-defined]
+    assert data_type in LAX_TYPES
+    assert decode(data_type, fits).data == [Entry(1, minutes=2.5, billable=True)]  # type: ignore[attr-defined]
+
+
+def test_a_loose_page_with_one_bad_item_keeps_the_loose_good_ones() -> None:
+    body = b'{"success":true,"data":[{"id":"3","minutes":"1"},{"id":"x"},{"id":4,"billable":0}]}'
+    data = decode_answer(
+        ListOf.of(Entry), status=200, body=body, method="GET", url=URL, headers={}, strict=False
+    ).data
+    assert list(data) == [Entry(3, minutes=1.0), Entry(4, billable=False)]
+    assert [error.path for error in data.item_errors] == ["$.data[1].id"]
 
 
 def test_pagination_is_read_from_meta_or_from_the_top_level() -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import Any, Generic, TypeVar
+
+import msgspec
 
 from webwork_async._progress import ProgressTracker
 from webwork_async.errors import AuthenticationError, DecodeError, SessionStateError
@@ -14,22 +15,24 @@ T = TypeVar("T")
 
 #: What one fetch of a fan-out covers: a workspace, or a project of a workspace.
 Scope = tuple[int, "int | None"]
+#: What a fetch gives for one scope: its items, and the item errors of its pages.
+Fetched = tuple[list[T], list[DecodeError]]
 
 
-@dataclass(frozen=True)
-class WorkspaceResult(Generic[T]):
+class WorkspaceResult(msgspec.Struct, Generic[T], frozen=True):
     """The complete outcome for one workspace of a bulk call.
 
     Either ``error`` is None and ``items`` holds everything the workspace had, or ``error`` is the
     exception that stopped it and ``items`` is empty: a partial list is never passed off as whole.
     ``item_errors`` tells of the items that did not fit their model, left out of ``items``: a
-    workspace with such items is still ``ok`` (see ``Page.item_errors``).
+    workspace with such items is still ``ok`` (see ``Page.item_errors``). A frozen Struct, as
+    cheap to create as a tuple: a bulk job makes one per workspace.
     """
 
     workspace_id: int
-    items: list[T] = field(default_factory=list)
+    items: list[T] = msgspec.field(default_factory=list)
     error: Exception | None = None
-    item_errors: list[DecodeError] = field(default_factory=list)
+    item_errors: list[DecodeError] = msgspec.field(default_factory=list)
     project_id: int | None = None
     """The project, for a fan-out over projects (``ww.tasks.list_many``); else None."""
 
@@ -58,7 +61,7 @@ def ends_bulk_job(error: BaseException) -> bool:
 
 async def fan_out(
     scopes: list[Scope],
-    fetch_all: Callable[[Scope], Awaitable[tuple[list[T], list[DecodeError]]]],
+    fetch_all: Callable[[Scope], Coroutine[Any, Any, Fetched[T]]],
     *,
     in_flight: int,
     tracker: ProgressTracker | None = None,
@@ -75,23 +78,17 @@ async def fan_out(
     is told of each workspace as it is yielded.
     """
 
-    async def run(scope: Scope) -> WorkspaceResult[T]:
-        try:
-            items, item_errors = await fetch_all(scope)
-            return WorkspaceResult(scope[0], items, item_errors=item_errors, project_id=scope[1])
-        except Exception as exc:  # every failure is reported on its workspace, never dropped
-            return failed(scope, exc)
-
     # Each task drops itself into `finished` when done: waiting costs O(1) per workspace, where
     # asyncio.wait over the running set would re-register callbacks on every task each time.
-    finished: asyncio.Queue[asyncio.Task[WorkspaceResult[T]]] = asyncio.Queue()
+    finished: asyncio.Queue[asyncio.Task[Fetched[T]]] = asyncio.Queue()
     remaining = iter(scopes)
-    running: dict[asyncio.Task[WorkspaceResult[T]], Scope] = {}
+    running: dict[asyncio.Task[Fetched[T]], Scope] = {}
+    create_task = asyncio.get_running_loop().create_task
 
     def start_next() -> None:
         scope = next(remaining, None)
         if scope is not None:
-            task = asyncio.ensure_future(run(scope))
+            task = create_task(fetch_all(scope))
             task.add_done_callback(finished.put_nowait)
             running[task] = scope
 
@@ -105,8 +102,7 @@ async def fan_out(
             start_next()
         while running:
             task = await finished.get()
-            del running[task]
-            result = task.result()
+            result = _outcome(task, running.pop(task))
             if result.error is not None and ends_bulk_job(result.error):
                 for settled in await _stop(running):
                     yield report(settled)
@@ -123,9 +119,7 @@ async def fan_out(
             await asyncio.gather(*running, return_exceptions=True)
 
 
-async def _stop(
-    running: dict[asyncio.Task[WorkspaceResult[T]], Scope],
-) -> list[WorkspaceResult[T]]:
+async def _stop(running: dict[asyncio.Task[Fetched[T]], Scope]) -> list[WorkspaceResult[T]]:
     """Cancel the running fetches; return the results of those that had finished anyway.
 
     Those are removed from ``running``; what stays there was cut short.
@@ -134,9 +128,19 @@ async def _stop(
         task.cancel()
     await asyncio.gather(*running, return_exceptions=True)
     settled = [task for task in running if not task.cancelled()]
-    for task in settled:
-        del running[task]
-    return [task.result() for task in settled]
+    return [_outcome(task, running.pop(task)) for task in settled]
+
+
+def _outcome(task: asyncio.Task[Fetched[T]], scope: Scope) -> WorkspaceResult[T]:
+    """The result of a finished fetch: its items, or the error that stopped it (every failure
+    is reported on its workspace, never dropped; cancellation and the like go through)."""
+    error = task.exception()
+    if error is None:
+        items, item_errors = task.result()
+        return WorkspaceResult(scope[0], items, item_errors=item_errors, project_id=scope[1])
+    if not isinstance(error, Exception):
+        raise error
+    return failed(scope, error)
 
 
 def failed(scope: Scope, error: Exception) -> WorkspaceResult[Any]:

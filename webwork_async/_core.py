@@ -232,14 +232,13 @@ class RequestCore:
         opened = self._opened
         if opened is None or opened.loop is not asyncio.get_running_loop():
             await self._refuse()
-        http, semaphore = opened.http, opened.semaphore
         settings = settings or self.settings
         url = URL(self.base_url + path)
         if params:
             url = url.with_query(encode_query(params))
         payload = None if body is None else _encoder.encode(body)
         headers = self._plain_headers if payload is None else self._json_headers
-        exchange = _Exchange(method, url, payload, headers, data_type, settings)
+        exchange = _Exchange(method, url, str(url), payload, headers, data_type, settings)
         called_at = time.monotonic()
         deadline_at = called_at + settings.total_timeout
         if settings.deadline_at is not None:
@@ -247,7 +246,7 @@ class RequestCore:
         attempt = 1
         while True:
             try:
-                return await self._attempt(http, semaphore, exchange, attempt, deadline_at)
+                return await self._attempt(opened, exchange, attempt, deadline_at)
             except (APIError, DecodeError, TransportError) as exc:
                 exc.attempts = attempt
                 wait = self._retry_wait(exchange, exc, attempt, deadline_at)
@@ -282,35 +281,72 @@ class RequestCore:
         return wait
 
     async def _attempt(
-        self,
-        http: aiohttp.ClientSession,
-        semaphore: asyncio.Semaphore,
-        exchange: _Exchange,
-        attempt: int,
-        deadline_at: float,
+        self, opened: _Opened, exchange: _Exchange, attempt: int, deadline_at: float
     ) -> Envelope[Any]:
-        """One attempt: queue for a slot and the rate limiter, send, read, decode."""
-        method, url = exchange.method, exchange.url
+        """One attempt: queue for a slot and the rate limiter, send, read, decode.
+
+        Every bulk request passes here, so the common case stays in this one coroutine: a free
+        slot, no wait for the limiter, a plain body. The error of a failed exchange is raised
+        outside the ``except`` clauses, so that neither its ``__cause__`` nor its ``__context__``
+        is aiohttp's exception, whose request information (and that of any redirect in its
+        history) carries the ``Authorization`` header.
+        """
+        method, url, settings = exchange.method, exchange.url, exchange.settings
         debug = logger.isEnabledFor(logging.DEBUG)
-        await self._enter(semaphore, exchange, deadline_at)
+        semaphore, http = opened.semaphore, opened.http
+        if semaphore.locked():
+            await self._wait_for_slot(semaphore, exchange, deadline_at)
+        else:
+            await semaphore.acquire()
+        failure: WebWorkError | None = None
         try:
-            await self._pace(exchange, deadline_at, debug)
-            if exchange.settings.stats is not None:
-                exchange.settings.stats.requests += 1
+            if self._limiter.acquire(time.monotonic()):
+                await self._pace(exchange, deadline_at, debug)
+            if settings.stats is not None:
+                settings.stats.requests += 1
             try:
-                timeout = exchange.settings.timeout
-                remaining = deadline_at - time.monotonic()
+                timeout = settings.timeout
+                started = time.monotonic()
+                remaining = deadline_at - started
                 if timeout.total is None or timeout.total > remaining:
                     timeout = attempt_timeout(timeout, max(remaining, 0.001))
-                started = time.monotonic()
                 if debug:
                     logger.debug("request %s %s attempt=%d", method, url.path_qs, attempt)
-                status, raw, response_headers = await self._send(http, exchange, timeout)
+                async with http.request(
+                    method,
+                    url,
+                    data=exchange.payload,
+                    headers=exchange.headers,
+                    timeout=timeout,
+                    # The API does not redirect: a redirect comes from a proxy or a wrong
+                    # base_url, and following it would replay a write elsewhere or pass another
+                    # host's answer off as API data. It is an APIError instead.
+                    allow_redirects=False,
+                ) as response:
+                    limit = self._max_response_size
+                    if reads_whole(response, limit):
+                        raw = await response.read()
+                    else:
+                        raw = await read_body(response, limit, method, exchange.url_text)
+                    status, response_headers = response.status, response.headers
+            except (asyncio.TimeoutError, builtins.TimeoutError, aiohttp.ClientError) as exc:
+                failure = transport_error(
+                    exc, method=method, url=exchange.url_text, timeout=timeout.total
+                )
+            except RuntimeError:
+                if not http.closed:
+                    raise
+                # aiohttp's answer to a request racing the session's close.
+                failure = SessionStateError(
+                    "the AsyncSession closed while this request was in flight"
+                )
             finally:
                 # The service counted this request before the exchange ended, at the latest now.
                 self._limiter.release(time.monotonic())
         finally:
             semaphore.release()
+        if failure is not None:
+            raise failure
         self._observe_limits(status, response_headers)
         if debug:
             logger.debug(
@@ -327,52 +363,15 @@ class RequestCore:
             status=status,
             body=raw,
             method=method,
-            url=str(url),
+            url=exchange.url_text,
             headers=response_headers,
-            strict=exchange.settings.strict,
+            strict=settings.strict,
         )
 
-    async def _send(
-        self, http: aiohttp.ClientSession, exchange: _Exchange, timeout: aiohttp.ClientTimeout
-    ) -> tuple[int, bytes, Mapping[str, str]]:
-        """One HTTP exchange: the answer's status, body and headers, or our error for its failure.
-
-        The error is raised outside the ``except`` clauses, so that neither its ``__cause__`` nor
-        its ``__context__`` is aiohttp's exception, whose request information (and that of any
-        redirect in its history) carries the ``Authorization`` header.
-        """
-        method, url = exchange.method, exchange.url
-        failure: WebWorkError
-        try:
-            async with http.request(
-                method,
-                url,
-                data=exchange.payload,
-                headers=exchange.headers,
-                timeout=timeout,
-                # The API does not redirect: a redirect comes from a proxy or a wrong base_url,
-                # and following it would replay a write elsewhere or pass another host's answer
-                # off as API data. It is an APIError instead.
-                allow_redirects=False,
-            ) as response:
-                raw = await read_body(response, self._max_response_size, method, str(url))
-                return response.status, raw, response.headers
-        except (asyncio.TimeoutError, builtins.TimeoutError, aiohttp.ClientError) as exc:
-            failure = transport_error(exc, method=method, url=str(url), timeout=timeout.total)
-        except RuntimeError:
-            if not http.closed:
-                raise
-            # aiohttp's answer to a request racing the session's close.
-            failure = SessionStateError("the AsyncSession closed while this request was in flight")
-        raise failure
-
-    async def _enter(
+    async def _wait_for_slot(
         self, semaphore: asyncio.Semaphore, exchange: _Exchange, deadline_at: float
     ) -> None:
-        """Take a concurrency slot, giving up with TimeoutError if the deadline passes first."""
-        if not semaphore.locked():
-            await semaphore.acquire()
-            return
+        """Wait for a concurrency slot, giving up with TimeoutError if the deadline passes first."""
         remaining = deadline_at - time.monotonic()
         try:
             if remaining <= 0:
@@ -382,20 +381,21 @@ class RequestCore:
             raise exchange.queue_timeout("a concurrency slot") from None
 
     async def _pace(self, exchange: _Exchange, deadline_at: float, debug: bool) -> None:
-        """Wait until the rate limiter lets this request go (it stays within the deadline)."""
+        """Wait until the rate limiter lets this request go (it stays within the deadline).
+
+        Called once the limiter has refused a first time.
+        """
         limiter = self._limiter
-        waiting_since: float | None = None
+        waiting_since = time.monotonic()
         while True:
             now = time.monotonic()
             wait = limiter.acquire(now)
             if not wait:
                 stats = exchange.settings.stats
-                if waiting_since is not None and stats is not None:
+                if stats is not None:
                     stats.rate_limit_waits += 1
                     stats.rate_limit_wait_seconds += now - waiting_since
                 return
-            if waiting_since is None:
-                waiting_since = now
             if now + wait >= deadline_at:
                 raise exchange.queue_timeout("the rate limiter")
             if debug:
@@ -420,20 +420,25 @@ class RequestCore:
             self._limiter.observe(info, time.monotonic(), rejected=False)
 
 
-async def read_body(response: aiohttp.ClientResponse, limit: int, method: str, url: str) -> bytes:
-    """The answer's body; one larger than ``limit`` bytes (after decompression) is refused.
+def reads_whole(response: aiohttp.ClientResponse, limit: int) -> bool:
+    """Whether the body may be read in one go: a plain answer whose Content-Length is within
+    ``limit``, the common case. Any other is read by :func:`read_body`."""
+    length = response.content_length
+    return length is not None and length <= limit and "Content-Encoding" not in response.headers
 
-    A plain answer whose Content-Length is within the limit is read in one go, the common case.
-    A compressed or chunked one is counted as it is decompressed, and reading stops at the limit,
-    so neither a gateway's huge page nor a gzip bomb is ever held whole.
+
+async def read_body(response: aiohttp.ClientResponse, limit: int, method: str, url: str) -> bytes:
+    """The body of an answer that :func:`reads_whole` does not allow to read in one go; one
+    larger than ``limit`` bytes (after decompression) is refused.
+
+    A compressed or chunked body is counted as it is decompressed, and reading stops at the
+    limit, so neither a gateway's huge page nor a gzip bomb is ever held whole.
     """
     length = response.content_length
     if length is not None and length > limit:
         raise ResponseTooLargeError(
             limit=limit, method=method, url=url, status=response.status, body=b"", size=length
         )
-    if length is not None and "Content-Encoding" not in response.headers:
-        return await response.read()
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_any():
@@ -469,6 +474,7 @@ class _Exchange(NamedTuple):
 
     method: str
     url: URL
+    url_text: str  # str(url), made once: errors, logs and the decoder all want it
     payload: bytes | None
     headers: dict[str, str] | None
     data_type: Any
@@ -479,5 +485,5 @@ class _Exchange(NamedTuple):
             f"total_timeout of {self.settings.total_timeout}s passed while waiting for "
             f"{waiting_for}; nothing was sent",
             method=self.method,
-            url=str(self.url),
+            url=self.url_text,
         )

@@ -366,18 +366,40 @@ class DecodedItems(list[T]):
 
 
 @functools.cache
-def envelope_decoder(data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
+def envelope_decoder(data_type: Any, *, lax: bool = False) -> msgspec.json.Decoder[Envelope[Any]]:
     """One decoder per response type, built once: building a decoder costs more than using it.
 
-    Decoding is lax (``strict=False``): numbers sent as strings, 0/1 booleans and similar
-    variations of the service are accepted rather than failing a whole page. ``None`` means the
-    caller ignores ``data``: it is skipped unparsed, whatever the service put there.
+    A ``lax`` decoder (``strict=False``) accepts numbers sent as strings, 0/1 booleans and
+    similar variations of the service rather than failing a whole page (see
+    :func:`decode_envelope`). ``None`` means the caller ignores ``data``: it is skipped
+    unparsed, whatever the service put there.
     """
     if isinstance(data_type, ListOf):
         target: Any = list[data_type.item_type] | None
     else:
         target = msgspec.Raw if data_type is None else data_type
-    return msgspec.json.Decoder(Envelope[target], strict=False)
+    return msgspec.json.Decoder(Envelope[target], strict=not lax)
+
+
+LAX_TYPES: set[Any] = set()  # response types whose answers needed a lax decoder
+
+
+def decode_envelope(data_type: Any, body: bytes) -> Envelope[Any]:
+    """``body`` as ``Envelope[data_type]``: strictly when it fits, else laxly.
+
+    A strict decoder is the faster one (lax decoding costs ~5% more on every page), so it is
+    tried first. Once an answer of a type needed the lax one (a service that sends its numbers
+    as strings, say), answers of that type go to the lax decoder at once. Raises msgspec's
+    error when the body fits neither.
+    """
+    if data_type in LAX_TYPES:
+        return envelope_decoder(data_type, lax=True).decode(body)
+    try:
+        return envelope_decoder(data_type).decode(body)
+    except msgspec.ValidationError:
+        envelope = envelope_decoder(data_type, lax=True).decode(body)
+        LAX_TYPES.add(data_type)
+        return envelope
 
 
 @functools.cache
@@ -407,7 +429,7 @@ def decode_answer(
         return Envelope(success=True, data=None)
     where: dict[str, Any] = {"method": method, "url": url, "status": status, "body": body}
     try:
-        envelope = envelope_decoder(data_type).decode(body)
+        envelope = decode_envelope(data_type, body)
     except msgspec.ValidationError as exc:
         in_band = _in_band_failure(body)
         if in_band is not None:
@@ -433,7 +455,7 @@ def _decode_items(item_type: Any, where: dict[str, Any]) -> Envelope[Any] | None
     """The envelope of a list answer read item by item, or None if the failure lies outside
     the items (the envelope itself, or a ``data`` that is no list)."""
     try:
-        raw = envelope_decoder(ListOf.of(msgspec.Raw)).decode(where["body"])
+        raw = envelope_decoder(ListOf.of(msgspec.Raw), lax=True).decode(where["body"])
     except (msgspec.ValidationError, RecursionError):
         return None
     decoder = _item_decoder(item_type)

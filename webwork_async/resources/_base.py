@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any, TypeVar
 
 from yarl import URL
 
 from webwork_async import _validation as check
-from webwork_async._bulk import Scope, WorkspaceResult, fan_out
-from webwork_async._constants import LOGGER_NAME
+from webwork_async._bulk import Fetched, Scope, WorkspaceResult, fan_out
+from webwork_async._constants import ITER_PER_PAGE, LOGGER_NAME
 from webwork_async._core import RequestCore
 from webwork_async._options import CallOptions, CallSettings
 from webwork_async._pagination import AsyncPaginator, Page, Walk, promises_items
 from webwork_async._progress import ProgressCallback, ProgressTracker
 from webwork_async._protocol import DecodedItems, ListOf, encode_query
-from webwork_async.errors import DecodeError, PaginationError
+from webwork_async.errors import PaginationError
 from webwork_async.resources._operations import Operation
 
 T = TypeVar("T")
@@ -129,44 +131,52 @@ class Resource:
     ) -> AsyncPaginator[T]:
         """A paginator from arguments already checked."""
         data_type = ListOf.of(item_type)
-        base_url = self._core.base_url
-
-        def source() -> str:  # built only for an error or a log line: a URL costs ~20 µs
-            return str(URL(base_url + path).with_query(encode_query(params)))
-
-        async def fetch(number: int | None, size: int | None, walk: Walk) -> Page[T]:
-            query = {**params, "page": number, "per_page": size}
-            envelope = await self._core.request(
-                "GET", path, data_type, params=query, settings=settings.within(*walk)
-            )
-            pagination = envelope.page_info
-            if envelope.data is None and promises_items(pagination, number):
-                raise PaginationError(
-                    "data is null although the pagination promises items on this page",
-                    page=number or 1,
-                    method="GET",
-                    url=source(),
-                )
-            data = envelope.data
-            item_errors = data.item_errors if isinstance(data, DecodedItems) else []
-            for error in item_errors:
-                logger.warning(
-                    "left out item %d of page %d of GET %s: %s",
-                    error.index,
-                    number or 1,
-                    source(),
-                    error.problem,
-                )
-            return Page(data or [], pagination, item_errors)
-
         return AsyncPaginator(
-            fetch,
+            functools.partial(self._fetch_page, path, data_type, params, settings),
             page=page,
             per_page=per_page,
             prefetch=self._core.max_concurrency,
             total_timeout=settings.total_timeout,
-            source=source,
+            source=functools.partial(self._source, path, params),
         )
+
+    def _source(self, path: str, params: Mapping[str, object]) -> str:
+        """The URL a walk reads, for an error or a log line only: a URL costs ~20 µs."""
+        return str(URL(self._core.base_url + path).with_query(encode_query(params)))
+
+    async def _fetch_page(
+        self,
+        path: str,
+        data_type: ListOf,
+        params: Mapping[str, object],
+        settings: CallSettings,
+        number: int | None,
+        size: int | None,
+        walk: Walk,
+    ) -> Page[Any]:
+        """One page of ``GET path``; its items that did not fit are logged and kept aside."""
+        query = {**params, "page": number, "per_page": size}
+        envelope = await self._core.request(
+            "GET", path, data_type, params=query, settings=settings.within(*walk)
+        )
+        pagination, data = envelope.page_info, envelope.data
+        if data is None and promises_items(pagination, number):
+            raise PaginationError(
+                "data is null although the pagination promises items on this page",
+                page=number or 1,
+                method="GET",
+                url=self._source(path, params),
+            )
+        item_errors = data.item_errors if isinstance(data, DecodedItems) else []
+        for error in item_errors:
+            logger.warning(
+                "left out item %d of page %d of GET %s: %s",
+                error.index,
+                number or 1,
+                self._source(path, params),
+                error.problem,
+            )
+        return Page(data or [], pagination, item_errors)
 
     def _fan_out(
         self,
@@ -184,20 +194,30 @@ class Resource:
 
         Everything is checked once, before any request; each scope reuses the result.
         """
-        size = check.page_size(per_page)
+        size = check.page_size(per_page) or ITER_PER_PAGE
         settings = self._core.settings.apply(options)
         tracker = None
         if progress is not None:
             tracker = ProgressTracker(check.callback("progress", progress), len(scopes))
-        stats = None if tracker is None else tracker.stats
+        first_walk = Walk(None if tracker is None else tracker.stats)
+        data_type = ListOf.of(item_type)
 
-        async def fetch_all(scope: Scope) -> tuple[list[T], list[DecodeError]]:
+        async def fetch_all(scope: Scope) -> Fetched[T]:
+            # Most workspaces fit on one page: that page is fetched here, and only a workspace
+            # with more pages gets a paginator for the rest. The first page's own deadline is
+            # the walk's (both run total_timeout from now); the rest keep to the walk's.
+            started = time.monotonic()
             workspace_id, project_id = scope
             query = {**params, "workspace_id": workspace_id}
             if project_id is not None:
                 query["project_id"] = project_id
+            first = await self._fetch_page(path, data_type, query, settings, 1, size, first_walk)
+            last = first.last_page
+            if last is not None and last <= 1:
+                return first.items, first.item_errors
             paginator = self._paginator(path, item_type, query, settings, page=None, per_page=size)
-            items = await paginator._collect(stats)  # counted per job, not per workspace
+            walk = first_walk._replace(deadline_at=started + settings.total_timeout)
+            items = await paginator._collect_after(first, walk)  # counted per job
             return items, paginator.item_errors
 
         return fan_out(scopes, fetch_all, in_flight=self._core.max_concurrency, tracker=tracker)
