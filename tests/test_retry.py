@@ -77,6 +77,16 @@ def test_what_is_retried_depends_on_the_method_and_the_failure(
     assert is_retryable("PATCH", error) is post
 
 
+@pytest.mark.parametrize(("error", "idempotent", "post"), DECISIONS)
+def test_an_operation_can_say_it_is_not_idempotent_whatever_its_method(
+    error: WebWorkError, idempotent: bool, post: bool
+) -> None:
+    """A PUT that approves is decided like a POST, and a write declared idempotent like a GET."""
+    assert is_retryable("PUT", error, idempotent=False) is post
+    assert is_retryable("POST", error, idempotent=True) is idempotent
+    assert is_retryable("PUT", error, idempotent=None) is idempotent
+
+
 def test_backoff_doubles_up_to_its_cap() -> None:
     policy = RetryPolicy(backoff=0.5, backoff_max=3.0)
     assert [backoff_delay(policy, n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]

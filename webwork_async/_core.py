@@ -222,10 +222,13 @@ class RequestCore:
         params: Mapping[str, object] | None = None,
         body: Mapping[str, object] | None = None,
         settings: CallSettings | None = None,
+        idempotent: bool | None = None,
     ) -> Envelope[Any]:
         """Send one request, retrying what is safe to retry, and return its envelope.
 
-        ``data`` is decoded into ``data_type``. Raises the typed error an answer stands for,
+        ``data`` is decoded into ``data_type``. ``idempotent`` says whether the request may be
+        replayed after it may have reached the service (None: as its method says; see
+        :func:`~webwork_async._retry.is_retryable`). Raises the typed error an answer stands for,
         :class:`TransportError` (or a subclass) when the exchange fails, :class:`TimeoutError`
         when the call's deadline passes; lets cancellation through untouched.
         """
@@ -238,7 +241,9 @@ class RequestCore:
             url = url.with_query(encode_query(params))
         payload = None if body is None else _encoder.encode(body)
         headers = self._plain_headers if payload is None else self._json_headers
-        exchange = _Exchange(method, url, str(url), payload, headers, data_type, settings)
+        exchange = _Exchange(
+            method, url, str(url), payload, headers, data_type, settings, idempotent
+        )
         called_at = time.monotonic()
         deadline_at = called_at + settings.total_timeout
         if settings.deadline_at is not None:
@@ -272,7 +277,9 @@ class RequestCore:
         self, exchange: _Exchange, error: WebWorkError, attempt: int, deadline_at: float
     ) -> float | None:
         """Seconds before the next attempt, or None to raise ``error`` now."""
-        if attempt > exchange.settings.max_retries or not is_retryable(exchange.method, error):
+        if attempt > exchange.settings.max_retries or not is_retryable(
+            exchange.method, error, idempotent=exchange.idempotent
+        ):
             return None
         retry_after = error.retry_after if isinstance(error, APIError) else None
         wait = retry_delay(self._retry, attempt, retry_after=retry_after, sample=random.random())
@@ -479,6 +486,7 @@ class _Exchange(NamedTuple):
     headers: dict[str, str] | None
     data_type: Any
     settings: CallSettings
+    idempotent: bool | None  # None: as the method says
 
     def queue_timeout(self, waiting_for: str) -> TimeoutError:
         return TimeoutError(

@@ -63,21 +63,28 @@ class RetryPolicy:
             )
 
 
-def is_retryable(method: str, error: WebWorkError) -> bool:
+def is_retryable(method: str, error: WebWorkError, *, idempotent: bool | None = None) -> bool:
     """Whether ``error`` on a ``method`` request may be retried without risking a second effect.
 
     - :class:`ConnectError` and 429 (:class:`RateLimitError`): the request never acted; any method.
       A :class:`CertificateError` is not retried: the same certificate would be refused again.
     - 502, 503, 504, a broken connection, a timeout, or a body that is not JSON at all: only for
-      idempotent methods (GET, PUT, DELETE), since the service may have acted already.
+      idempotent requests, since the service may have acted already.
     - Anything else (4xx, 500, a body that does not fit the model, ``success: false``): never;
       trying again would give the same answer.
+
+    ``idempotent`` says whether repeating the request cannot change the outcome; None decides by
+    the method (GET, PUT, DELETE are). An operation sets it where its effect and its method
+    disagree: approving a timesheet is a PUT, but a second approval fails with "already
+    approved", so it is never replayed.
     """
     if isinstance(error, CertificateError):
         return False  # the same certificate would be refused again
     if isinstance(error, (ConnectError, RateLimitError)):
         return True
-    if method not in defaults.IDEMPOTENT_METHODS:
+    if idempotent is None:
+        idempotent = method in defaults.IDEMPOTENT_METHODS
+    if not idempotent:
         return False
     if isinstance(error, APIError):
         return error.status in defaults.RETRY_STATUSES

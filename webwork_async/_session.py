@@ -35,6 +35,9 @@ from webwork_async.resources import (
     ProjectsResource,
     ProjectViewersResource,
     TasksResource,
+    TimeRequestsResource,
+    TimesheetsResource,
+    TimeTrackingResource,
     WebhooksResource,
     WorkspacesResource,
 )
@@ -177,6 +180,12 @@ class AsyncSession:
     """Project viewers (clients): list, get, create, delete, restore, grant and revoke projects."""
     webhooks: WebhooksResource
     """Webhooks: list, create, update, delete."""
+    time_tracking: TimeTrackingResource
+    """Time tracking: start and stop a member's tracker, read the running one."""
+    timesheets: TimesheetsResource
+    """Timesheets: list, submit, unsubmit, approve, reject."""
+    time_requests: TimeRequestsResource
+    """Requests for manual time: list, get, create, approve, reject."""
 
     def __init__(
         self,
@@ -274,6 +283,9 @@ class AsyncSession:
         self.tasks = TasksResource(self._core)
         self.project_viewers = ProjectViewersResource(self._core)
         self.webhooks = WebhooksResource(self._core)
+        self.time_tracking = TimeTrackingResource(self._core)
+        self.timesheets = TimesheetsResource(self._core)
+        self.time_requests = TimeRequestsResource(self._core)
 
     def __repr__(self) -> str:
         if "_core" not in vars(self):  # a repr while __init__ refuses its arguments

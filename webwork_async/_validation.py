@@ -148,6 +148,38 @@ def date_order(start_argument: str, start: object, end_argument: str, end: objec
         )
 
 
+def moment(argument: str, value: object) -> datetime.datetime | None:
+    """An aware ``datetime`` (or an ISO 8601 string with its offset), or None.
+
+    A naive datetime is refused: the service would read it in a time zone the caller cannot
+    know (its own, or the workspace owner's), and the time would move by hours.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidArgumentError(
+                argument, f"must be an ISO 8601 date and time, got {value!r}"
+            ) from None
+    if not isinstance(value, datetime.datetime):
+        raise InvalidArgumentError(argument, f"must be a datetime.datetime, got {shown(value)}")
+    if value.utcoffset() is None:
+        raise InvalidArgumentError(
+            argument, "must be an aware datetime (with tzinfo), not a naive one"
+        )
+    return value
+
+
+def moment_order(start_argument: str, start: object, end_argument: str, end: object) -> None:
+    """Refuse an end that is not after its start: a span of time must have a length."""
+    if isinstance(start, datetime.datetime) and isinstance(end, datetime.datetime) and end <= start:
+        raise InvalidArgumentError(
+            end_argument, f"{end.isoformat()} is not after {start_argument} {start.isoformat()}"
+        )
+
+
 def non_negative_number(argument: str, value: object) -> float | int | None:
     """A number >= 0, or None."""
     if value is None:

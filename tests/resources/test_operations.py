@@ -1,7 +1,7 @@
 """The operations table: how arguments are checked and placed, without any I/O.
 
 Every resource method hands its ``locals()`` to an ``Operation``; these tests hold the rules
-that all 35 operations share, and check that the table and the methods agree.
+that all the operations share, and check that the table and the methods agree.
 """
 
 from __future__ import annotations
@@ -38,17 +38,18 @@ def operations() -> list[tuple[str, Operation[object]]]:
     return found
 
 
-def test_there_are_35_operations_and_each_is_reached_from_the_session() -> None:
-    # 36 in reference §1, less GET /webhooks/{id}, which API v2 does not document.
+def test_there_are_48_operations_and_each_is_reached_from_the_session() -> None:
+    # 36 in reference §1, less GET /webhooks/{id}, which API v2 does not document; 13 of the
+    # time groups so far (reference-time §1, §3, §4).
     methods = [
         (group, name)
         for group, resource in resources().items()
         for name, member in inspect.getmembers(type(resource), inspect.isfunction)
         if not name.startswith("_") and name != "list_many"
     ]
-    assert len(methods) == 35
+    assert len(methods) == 48
     # Each module's list operation serves both list and list_many.
-    assert len({id(op) for _, op in operations()}) == 35
+    assert len({id(op) for _, op in operations()}) == 48
 
 
 def test_every_argument_of_every_method_has_a_check() -> None:
@@ -147,3 +148,51 @@ def test_any_of_and_a_fan_out_supplying_the_scope() -> None:
     with pytest.raises(InvalidArgumentError) as caught:
         scoped.prepare({"task_id": 1})
     assert caught.value.argument == "workspace_id"
+
+
+def test_date_ranges_and_spans_of_time_are_checked_before_sending() -> None:
+    listing = Operation[None]("GET", "timesheets")
+    with pytest.raises(InvalidArgumentError) as caught:
+        listing.prepare({"workspace_id": 1, "date_from": "2024-02-01", "date_to": "2024-01-31"})
+    assert caught.value.argument == "date_to"
+    same_day = listing.prepare({"workspace_id": 1, "date_from": "2024-02-01", "date_to": None})
+    assert same_day.params == {"workspace_id": 1, "date_from": datetime.date(2024, 2, 1)}
+    create = Operation[None]("POST", "time-requests")
+    utc = datetime.timezone.utc
+    start = datetime.datetime(2024, 1, 15, 9, tzinfo=utc)
+    body = create.prepare({"workspace_id": 1, "start": start, "end": "2024-01-15T17:00:00Z"}).body
+    assert body == {"workspace_id": 1, "start": start, "end": start.replace(hour=17)}
+    for end, problem in [
+        (start, "not after start"),
+        ("2024-01-15T08:00:00+00:00", "not after start"),
+        (datetime.datetime(2024, 1, 15, 17), "aware"),
+        ("tomorrow", "ISO 8601"),
+    ]:
+        with pytest.raises(InvalidArgumentError, match=problem) as caught:
+            create.prepare({"workspace_id": 1, "start": start, "end": end})
+        assert caught.value.argument == "end"
+
+
+TIME_WRITES = {
+    "time_tracking._START",
+    "time_tracking._STOP",
+    "timesheets._APPROVE",
+    "timesheets._REJECT",
+    "timesheets._SUBMIT",
+    "timesheets._UNSUBMIT",
+    "time_requests._CREATE",
+    "time_requests._APPROVE",
+    "time_requests._REJECT",
+}
+
+
+def test_time_writes_are_never_replayed_whatever_their_method() -> None:
+    found = dict(operations())
+    assert TIME_WRITES <= set(found)
+    for name in TIME_WRITES:
+        operation = found[name]
+        replayable = operation.idempotent
+        if replayable is None:
+            replayable = operation.method in ("GET", "PUT", "DELETE")
+        assert replayable is False, name
+    assert {found[name].method for name in TIME_WRITES} == {"POST", "PUT"}

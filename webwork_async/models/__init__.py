@@ -11,12 +11,16 @@ from webwork_async.models.members import Invitation, Member, MemberRole, MemberS
 from webwork_async.models.project_viewers import ProjectViewer, ViewerProject
 from webwork_async.models.projects import Project, ProjectTag
 from webwork_async.models.tasks import Task, TaskAssignee, TaskPriority, TaskStatus
+from webwork_async.models.time_requests import TimeRequest, TimeRequestStatus
+from webwork_async.models.time_tracking import CurrentTracker, TrackingStart, TrackingStop
+from webwork_async.models.timesheets import Timesheet, TimesheetDay, TimesheetStatus
 from webwork_async.models.webhooks import Webhook, WebhookEvent
 from webwork_async.models.workspaces import Workspace
 
 __all__ = [
     "Contract",
     "ContractStatus",
+    "CurrentTracker",
     "Invitation",
     "Member",
     "MemberRole",
@@ -31,6 +35,13 @@ __all__ = [
     "TaskAssignee",
     "TaskPriority",
     "TaskStatus",
+    "TimeRequest",
+    "TimeRequestStatus",
+    "Timesheet",
+    "TimesheetDay",
+    "TimesheetStatus",
+    "TrackingStart",
+    "TrackingStop",
     "ViewerProject",
     "Webhook",
     "WebhookEvent",

@@ -38,9 +38,17 @@ class Resource:
     async def _run(self, operation: Operation[T], arguments: Mapping[str, object]) -> T:
         """Send ``operation`` with a method's ``arguments`` (its ``locals()``), checked first."""
         path, params, body = operation.prepare(arguments)
-        result: T = await self._call(
-            operation.method, path, operation.returns, _options(arguments), params=params, body=body
+        settings = self._core.settings.apply(_options(arguments))
+        envelope = await self._core.request(
+            operation.method,
+            path,
+            operation.returns,
+            params=params,
+            body=body,
+            settings=settings,
+            idempotent=operation.idempotent,
         )
+        result: T = envelope.data
         return result
 
     def _list(self, operation: Operation[T], arguments: Mapping[str, object]) -> AsyncPaginator[T]:
@@ -79,22 +87,6 @@ class Resource:
             per_page=arguments.get("per_page"),
             progress=progress,
         )
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        data_type: Any,
-        options: CallOptions,
-        *,
-        params: Mapping[str, object] | None = None,
-        body: Mapping[str, object] | None = None,
-    ) -> Any:
-        settings = self._core.settings.apply(options)
-        envelope = await self._core.request(
-            method, path, data_type, params=params, body=body, settings=settings
-        )
-        return envelope.data
 
     def _paginate(
         self,

@@ -22,6 +22,8 @@ from webwork_async.errors import InvalidArgumentError
 from webwork_async.models.contracts import ContractStatus, ScreenshotMode
 from webwork_async.models.members import MemberRole, MemberStatus
 from webwork_async.models.tasks import TaskPriority, TaskStatus
+from webwork_async.models.time_requests import TimeRequestStatus
+from webwork_async.models.timesheets import TimesheetStatus
 from webwork_async.models.webhooks import WebhookEvent
 
 T = TypeVar("T")
@@ -41,6 +43,9 @@ ARGUMENT_CHECKS: dict[str, Check] = {
     "viewer_id": check.positive_id,
     "parent_id": check.positive_id,
     "webhook_id": check.opaque_id,
+    "timesheet_id": check.opaque_id,
+    "request_id": check.opaque_id,
+    "id": check.opaque_id,  # the id filter of the time groups' lists
     "assignees": check.positive_ids,
     # text
     "name": check.non_empty_text,
@@ -53,10 +58,18 @@ ARGUMENT_CHECKS: dict[str, Check] = {
     "icon": check.optional_text,
     "timezone": check.optional_text,
     "url": check.http_url,
+    "activity_description": check.optional_text,
+    "reason": check.non_empty_text,
+    "comment": check.non_empty_text,
     # dates and numbers
     "start_date": check.calendar_date,
     "end_date": check.calendar_date,
     "deadline": check.calendar_date,
+    "date": check.calendar_date,
+    "date_from": check.calendar_date,
+    "date_to": check.calendar_date,
+    "start": check.moment,
+    "end": check.moment,
     "estimation": check.non_negative_number,
     "budget": check.non_negative_number,
     "rate": check.non_negative_number,
@@ -79,9 +92,13 @@ CONTRACT_STATUS = {"status": check.one_of(ContractStatus)}
 #: Task status on writes: the base codes; a list filter also takes a workspace's custom codes.
 TASK_STATUS = {"status": check.one_of(TaskStatus)}
 TASK_STATUS_FILTER = {"status": check.non_negative_int}
+TIMESHEET_STATUS = {"status": check.one_of(TimesheetStatus)}
+TIME_REQUEST_STATUS = {"status": check.one_of(TimeRequestStatus)}
 
 #: Date pairs the API wants in order (end on or after start) when both are given.
-_DATE_ORDER = (("start_date", "deadline"), ("start_date", "end_date"))
+_DATE_ORDER = (("start_date", "deadline"), ("start_date", "end_date"), ("date_from", "date_to"))
+#: Pairs of moments whose end must come after their start.
+_MOMENT_ORDER = (("start", "end"),)
 #: Arguments that are never sent as fields: the call's own options and paging.
 _NOT_FIELDS = frozenset(
     {"self", "options", "page", "per_page", "progress", "workspace_ids", "projects"}
@@ -109,7 +126,9 @@ class Operation(Generic[T]):
     of use. ``required`` arguments must be given (None is refused by their check); the others
     are left out when None. A ``partial`` operation (an update) leaves out what is UNSET
     instead, sends None as null (clearing the field), and needs at least one field to change.
-    ``any_of`` names arguments of which at least one must be given.
+    ``any_of`` names arguments of which at least one must be given. ``idempotent=False`` marks
+    an operation that is never replayed after it may have reached the service, whatever its
+    method (a PUT that approves a timesheet); None leaves it to the method.
     """
 
     method: str
@@ -119,6 +138,7 @@ class Operation(Generic[T]):
     checks: Mapping[str, Check] = field(default_factory=dict)
     partial: bool = False
     any_of: tuple[str, ...] = ()
+    idempotent: bool | None = None
 
     def prepare(self, arguments: Mapping[str, object], *, per_workspace: bool = False) -> Prepared:
         """Check ``arguments`` (a method's locals) and place them; raises
@@ -140,6 +160,8 @@ class Operation(Generic[T]):
             fields[name] = self._checked(name, value)
         for start, end in _DATE_ORDER:
             check.date_order(start, fields.get(start), end, fields.get(end))
+        for start, end in _MOMENT_ORDER:
+            check.moment_order(start, fields.get(start), end, fields.get(end))
         if self.any_of and not per_workspace and not set(self.any_of) & set(fields):
             raise InvalidArgumentError(self.any_of[0], f"give {' or '.join(self.any_of)}")
         if self.partial and not set(fields) - self.required:
