@@ -64,6 +64,10 @@ DEFAULT_KEEPALIVE_TIMEOUT: Final = 30.0
 MIN_PER_PAGE: Final = 1
 MAX_PER_PAGE: Final = 100
 SERVICE_DEFAULT_PER_PAGE: Final = 20
+# docs (older pages): the time-entries list pages by 50 at most.
+TIME_ENTRIES_MAX_PER_PAGE: Final = 50
+# docs: the reports of one user's hours, of tasks and of activity cover 31 days at most.
+REPORT_MAX_DAYS: Final = 31
 # Page size used when iterating every item: the largest the API allows, so that a full walk costs
 # as few requests (and rate-limit tokens) as possible.
 ITER_PER_PAGE: Final = MAX_PER_PAGE

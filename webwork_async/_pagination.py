@@ -114,10 +114,12 @@ class AsyncPaginator(Generic[T]):
         prefetch: int,
         total_timeout: float,
         source: Callable[[], str],
+        walk_size: int = ITER_PER_PAGE,
     ) -> None:
         self._fetch = fetch
         self._page = page
         self._per_page = per_page
+        self._walk_size = walk_size  # the page size of a walk when per_page is not given
         self._prefetch = max(1, prefetch)
         self._total_timeout = total_timeout
         self._source = source  # the URL walked, for errors
@@ -156,7 +158,7 @@ class AsyncPaginator(Generic[T]):
         """:meth:`to_list`, counting requests in ``stats``; the whole walk must end within
         ``total_timeout``."""
         walk = Walk(stats, time.monotonic() + self._total_timeout)
-        start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
+        start, per_page = self._page or 1, self._per_page or self._walk_size
         first = await self._fetch(start, per_page, walk)  # not _first: one coroutine less
         _page_done(tracker, first, start)
         if first.last_page is not None and first.last_page <= start:
@@ -170,7 +172,7 @@ class AsyncPaginator(Generic[T]):
         """The items of ``first`` (already fetched) and of every page after it, within the
         ``walk``; ``list_many`` fetches each workspace's first page itself and comes here only
         for a workspace of several pages."""
-        start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
+        start, per_page = self._page or 1, self._per_page or self._walk_size
         self.item_errors += first.item_errors
         items = list(first.items)
         following = self._following(first, start, per_page, walk)
@@ -190,7 +192,7 @@ class AsyncPaginator(Generic[T]):
         """
         tracker = _tracker(progress)
         walk = Walk(tracker.stats if tracker else None)
-        start, per_page = self._page or 1, self._per_page or ITER_PER_PAGE
+        start, per_page = self._page or 1, self._per_page or self._walk_size
         first = await self._first(start, per_page, walk)
         _page_done(tracker, first, start)
         yield first

@@ -196,18 +196,28 @@ def build_headers(token: str, user_agent: str) -> SecretHeaders:
 
 
 def encode_query(params: Mapping[str, object]) -> dict[str, str]:
-    """Turn keyword arguments into query-string values; ``None`` means "leave it out"."""
+    """Turn keyword arguments into query-string values; ``None`` means "leave it out".
+
+    A list becomes comma-separated values (``users=1,2,3``), which the API takes for its array
+    filters.
+    """
     query: dict[str, str] = {}
     for name, value in params.items():
         if value is None:
             continue
-        if isinstance(value, bool):
-            query[name] = "true" if value else "false"
-        elif isinstance(value, (datetime.date, datetime.datetime)):
-            query[name] = value.isoformat()
+        if isinstance(value, (list, tuple)):
+            query[name] = ",".join(_query_value(item) for item in value)
         else:
-            query[name] = str(value)
+            query[name] = _query_value(value)
     return query
+
+
+def _query_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
 
 
 def parse_retry_after(value: str | None, *, now: datetime.datetime | None = None) -> float | None:

@@ -31,10 +31,14 @@ from webwork_async._version import __version__
 from webwork_async.errors import ConfigurationError, InsecureTLSWarning
 from webwork_async.resources import (
     ContractsResource,
+    ExpensesResource,
+    LeavesResource,
     MembersResource,
     ProjectsResource,
     ProjectViewersResource,
+    ReportsResource,
     TasksResource,
+    TimeEntriesResource,
     TimeRequestsResource,
     TimesheetsResource,
     TimeTrackingResource,
@@ -186,6 +190,14 @@ class AsyncSession:
     """Timesheets: list, submit, unsubmit, approve, reject."""
     time_requests: TimeRequestsResource
     """Requests for manual time: list, get, create, approve, reject."""
+    time_entries: TimeEntriesResource
+    """A member's timeline of one day: list, create, update, delete entries."""
+    leaves: LeavesResource
+    """Leave requests: list, create; leave balances."""
+    expenses: ExpensesResource
+    """Expenses: list, create, update."""
+    reports: ReportsResource
+    """Reports: tracked hours, daily timeline and attendance, tasks, activity levels."""
 
     def __init__(
         self,
@@ -286,6 +298,10 @@ class AsyncSession:
         self.time_tracking = TimeTrackingResource(self._core)
         self.timesheets = TimesheetsResource(self._core)
         self.time_requests = TimeRequestsResource(self._core)
+        self.time_entries = TimeEntriesResource(self._core)
+        self.leaves = LeavesResource(self._core)
+        self.expenses = ExpensesResource(self._core)
+        self.reports = ReportsResource(self._core)
 
     def __repr__(self) -> str:
         if "_core" not in vars(self):  # a repr while __init__ refuses its arguments

@@ -88,15 +88,16 @@ def page_number(value: object) -> int | None:
     return None if value is None else positive_id("page", value)
 
 
-def page_size(value: object) -> int | None:
-    """``per_page``: None (the service's default) or an int within the documented 1..100."""
+def page_size(value: object, maximum: int = MAX_PER_PAGE) -> int | None:
+    """``per_page``: None (the service's default) or an int within the documented 1..100 (or
+    the lower ``maximum`` of a list that pages by fewer, 50 for time entries)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentError("per_page", f"must be an int, got {shown(value)}")
-    if not MIN_PER_PAGE <= value <= MAX_PER_PAGE:
+    if not MIN_PER_PAGE <= value <= maximum:
         raise InvalidArgumentError(
-            "per_page", f"must be between {MIN_PER_PAGE} and {MAX_PER_PAGE}, got {value}"
+            "per_page", f"must be between {MIN_PER_PAGE} and {maximum}, got {value}"
         )
     return value
 
@@ -178,6 +179,65 @@ def moment_order(start_argument: str, start: object, end_argument: str, end: obj
         raise InvalidArgumentError(
             end_argument, f"{end.isoformat()} is not after {start_argument} {start.isoformat()}"
         )
+
+
+def time_of_day(argument: str, value: object) -> str | None:
+    """A time of day as the API writes it, ``HH:MM``: a ``datetime.time`` (whole minutes) or such
+    a string; None passes."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.time):
+        if value.second or value.microsecond or value.tzinfo is not None:
+            raise InvalidArgumentError(
+                argument, "must be whole minutes without a time zone (the API takes HH:MM)"
+            )
+        return value.strftime("%H:%M")
+    if isinstance(value, str):
+        try:
+            parsed = datetime.datetime.strptime(value, "%H:%M")
+        except ValueError:
+            raise InvalidArgumentError(
+                argument, f"must be a time as HH:MM, got {value!r}"
+            ) from None
+        return parsed.strftime("%H:%M")
+    raise InvalidArgumentError(argument, f"must be a datetime.time or 'HH:MM', got {shown(value)}")
+
+
+def time_order(start_argument: str, start: object, end_argument: str, end: object) -> None:
+    """Refuse an ``HH:MM`` end that is not after its start (both on the same day)."""
+    if isinstance(start, str) and isinstance(end, str) and end <= start:
+        raise InvalidArgumentError(end_argument, f"{end} is not after {start_argument} {start}")
+
+
+def date_span(
+    start_argument: str, start: object, end_argument: str, end: object, max_days: int
+) -> None:
+    """Refuse a date range longer than ``max_days`` days, both ends counted (the reports of
+    one user or of tasks cover at most 31)."""
+    if isinstance(start, datetime.date) and isinstance(end, datetime.date):
+        days = (end - start).days + 1
+        if days > max_days:
+            raise InvalidArgumentError(
+                end_argument,
+                f"the range from {start_argument} {start.isoformat()} to {end.isoformat()} is "
+                f"{days} days; the API allows {max_days} at most",
+            )
+
+
+def boolean(argument: str, value: object) -> bool | None:
+    """True, False or None (left out); 0 and 1 are refused, to catch a swapped argument."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidArgumentError(argument, f"must be True or False, got {shown(value)}")
+
+
+def yes_no(argument: str, value: object) -> str | None:
+    """A flag the API writes as ``"yes"``/``"no"``: from a bool or from those words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value in ("yes", "no"):
+        return value
+    raise InvalidArgumentError(argument, f"must be True, False, 'yes' or 'no', got {shown(value)}")
 
 
 def non_negative_number(argument: str, value: object) -> float | int | None:

@@ -38,18 +38,19 @@ def operations() -> list[tuple[str, Operation[object]]]:
     return found
 
 
-def test_there_are_48_operations_and_each_is_reached_from_the_session() -> None:
-    # 36 in reference §1, less GET /webhooks/{id}, which API v2 does not document; 13 of the
-    # time groups so far (reference-time §1, §3, §4).
+def test_there_are_63_operations_and_each_is_reached_from_the_session() -> None:
+    # 36 in reference §1, less GET /webhooks/{id}, which API v2 does not document; the 28 of
+    # reference-time with a known method and path.
     methods = [
         (group, name)
         for group, resource in resources().items()
         for name, member in inspect.getmembers(type(resource), inspect.isfunction)
-        if not name.startswith("_") and name != "list_many"
+        if not name.startswith("_") and not name.endswith("_many")
     ]
-    assert len(methods) == 48
-    # Each module's list operation serves both list and list_many.
-    assert len({id(op) for _, op in operations()}) == 48
+    assert len(methods) == 63
+    # A list operation serves both list and list_many (tracked hours has a second operation
+    # object for the same endpoint: the one of one user, whose range is bounded).
+    assert len({(op.method, op.path) for _, op in operations()}) == 63
 
 
 def test_every_argument_of_every_method_has_a_check() -> None:
@@ -164,7 +165,7 @@ def test_date_ranges_and_spans_of_time_are_checked_before_sending() -> None:
     assert body == {"workspace_id": 1, "start": start, "end": start.replace(hour=17)}
     for end, problem in [
         (start, "not after start"),
-        ("2024-01-15T08:00:00+00:00", "not after start"),
+        ("2024-01-15T08:00:00+00:00", "is before start"),
         (datetime.datetime(2024, 1, 15, 17), "aware"),
         ("tomorrow", "ISO 8601"),
     ]:
@@ -188,7 +189,7 @@ TIME_WRITES = {
 
 def test_time_writes_are_never_replayed_whatever_their_method() -> None:
     found = dict(operations())
-    assert TIME_WRITES <= set(found)
+    assert set(found) >= TIME_WRITES
     for name in TIME_WRITES:
         operation = found[name]
         replayable = operation.idempotent
@@ -196,3 +197,44 @@ def test_time_writes_are_never_replayed_whatever_their_method() -> None:
             replayable = operation.method in ("GET", "PUT", "DELETE")
         assert replayable is False, name
     assert {found[name].method for name in TIME_WRITES} == {"POST", "PUT"}
+
+
+def test_times_of_day_report_ranges_and_flags_are_checked_and_sent_as_the_api_writes_them() -> None:
+    entry = Operation[None]("POST", "time-entries")
+    body = entry.prepare(
+        {"workspace_id": 1, "start_time": datetime.time(9, 5), "end_time": "17:30"}
+    ).body
+    assert body == {"workspace_id": 1, "start_time": "09:05", "end_time": "17:30"}
+    for start, end, problem in [
+        ("17:30", "09:00", "not after start_time"),
+        ("9am", "10:00", "HH:MM"),
+        (datetime.time(9, 0, 30), "10:00", "whole minutes"),
+    ]:
+        with pytest.raises(InvalidArgumentError, match=problem):
+            entry.prepare({"workspace_id": 1, "start_time": start, "end_time": end})
+    report = Operation[None]("GET", "reports/task-report", max_days=31)
+    january = {"workspace_id": 1, "start_date": "2024-01-01", "end_date": "2024-01-31"}
+    assert report.prepare(january).params is not None
+    with pytest.raises(InvalidArgumentError, match="32 days") as caught:
+        report.prepare({**january, "end_date": "2024-02-01"})
+    assert caught.value.argument == "end_date"
+    leaves = Operation[None]("GET", "leaves")
+    assert leaves.prepare({"workspace_id": 1, "is_paid": True}).params == {
+        "workspace_id": 1,
+        "is_paid": "yes",
+    }
+    with pytest.raises(InvalidArgumentError, match="is_billable"):
+        Operation[None]("POST", "expenses").prepare({"workspace_id": 1, "is_billable": 1})
+
+
+def test_array_filters_go_comma_separated_into_the_query() -> None:
+    from webwork_async._protocol import encode_query
+
+    prepared = Operation[None]("GET", "reports/tracked-hours").prepare(
+        {"workspace_id": 1, "users": [3, 1, 3], "currencies": ["USD", "EUR"]}
+    )
+    assert encode_query(prepared.params or {}) == {
+        "workspace_id": "1",
+        "users": "3,1",
+        "currencies": "USD,EUR",
+    }

@@ -41,7 +41,7 @@ class Envelope(Model, Generic[T]):
     """The wrapper around every answer: ``{success, message, data, meta}``.
 
     Some list answers carry ``pagination`` at the top level instead of inside ``meta``; both are
-    accepted.
+    accepted. ``saved_minutes`` sits beside ``data`` in the answer to a new time entry.
     """
 
     success: bool
@@ -49,6 +49,7 @@ class Envelope(Model, Generic[T]):
     message: str | None = None
     meta: Meta | None = None
     pagination: Pagination | None = None
+    saved_minutes: int | None = None
 
     @property
     def page_info(self) -> Pagination | None:

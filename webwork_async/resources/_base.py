@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any, TypeVar
 
 from yarl import URL
 
 from webwork_async import _validation as check
 from webwork_async._bulk import Fetched, Scope, WorkspaceResult, fan_out
-from webwork_async._constants import ITER_PER_PAGE, LOGGER_NAME
+from webwork_async._constants import LOGGER_NAME
 from webwork_async._core import RequestCore
 from webwork_async._options import CallOptions, CallSettings
 from webwork_async._pagination import AsyncPaginator, Page, Walk, promises_items
@@ -48,19 +48,24 @@ class Resource:
             settings=settings,
             idempotent=operation.idempotent,
         )
+        if operation.answer is not None:
+            return operation.answer(envelope)
         result: T = envelope.data
         return result
 
     def _list(self, operation: Operation[T], arguments: Mapping[str, object]) -> AsyncPaginator[T]:
-        """A paginator over a list ``operation``, from a method's ``arguments`` (``locals()``)."""
+        """A paginator over a list ``operation``, from a method's ``arguments`` (``locals()``);
+        everything is checked before anything is sent. The call's options apply to each page."""
         path, params, _ = operation.prepare(arguments)
-        return self._paginate(
+        limit = operation.page_limit
+        return self._paginator(
             path,
             operation.returns,
             params or {},
-            _options(arguments),
-            page=arguments.get("page"),
-            per_page=arguments.get("per_page"),
+            self._core.settings.apply(_options(arguments)),
+            page=check.page_number(arguments.get("page")),
+            per_page=check.page_size(arguments.get("per_page"), limit),
+            walk_size=limit,
         )
 
     def _list_many(
@@ -71,44 +76,23 @@ class Resource:
         A list per project fans out over the ``(workspace_id, project_id)`` pairs of
         ``arguments["projects"]`` instead.
         """
-        path, params, _ = operation.prepare(arguments, per_workspace=True)
-        if "projects" in arguments:
-            scopes: list[Scope] = list(check.project_scopes("projects", arguments["projects"]))
-        else:
+        if "workspace_ids" in arguments:
             ids = check.positive_ids("workspace_ids", arguments["workspace_ids"])
-            scopes = [(workspace_id, None) for workspace_id in ids]
+            scopes: list[Scope] = [(workspace_id, None) for workspace_id in ids]
+        else:  # a list per project: (workspace_id, project_id) pairs
+            scopes = list(check.project_scopes("projects", arguments["projects"]))
+            arguments = {name: v for name, v in arguments.items() if name != "projects"}
+        path, params, _ = operation.prepare(arguments, per_workspace=True)
         progress: Any = arguments.get("progress")
+        limit = operation.page_limit
         return self._fan_out(
             scopes,
             path,
             operation.returns,
             params or {},
             _options(arguments),
-            per_page=arguments.get("per_page"),
+            size=check.page_size(arguments.get("per_page"), limit) or limit,
             progress=progress,
-        )
-
-    def _paginate(
-        self,
-        path: str,
-        item_type: type[T],
-        params: Mapping[str, object],
-        options: CallOptions,
-        *,
-        page: object = None,
-        per_page: object = None,
-    ) -> AsyncPaginator[T]:
-        """A paginator over ``GET path``; the arguments are checked before anything is sent.
-
-        ``options`` apply to each page request.
-        """
-        return self._paginator(
-            path,
-            item_type,
-            params,
-            self._core.settings.apply(options),
-            page=check.page_number(page),
-            per_page=check.page_size(per_page),
         )
 
     def _paginator(
@@ -120,6 +104,7 @@ class Resource:
         *,
         page: int | None,
         per_page: int | None,
+        walk_size: int,
     ) -> AsyncPaginator[T]:
         """A paginator from arguments already checked."""
         data_type = ListOf.of(item_type)
@@ -130,6 +115,7 @@ class Resource:
             prefetch=self._core.max_concurrency,
             total_timeout=settings.total_timeout,
             source=functools.partial(self._source, path, params),
+            walk_size=walk_size,
         )
 
     def _source(self, path: str, params: Mapping[str, object]) -> str:
@@ -178,19 +164,16 @@ class Resource:
         params: Mapping[str, object],
         options: CallOptions,
         *,
-        per_page: object = None,
+        size: int,
         progress: ProgressCallback | None = None,
     ) -> AsyncGenerator[WorkspaceResult[T], None]:
         """Every item of ``GET path`` for each scope (a workspace, or a project of one), one
-        result per distinct scope.
+        result per distinct scope, ``size`` items a page.
 
         Everything is checked once, before any request; each scope reuses the result.
         """
-        size = check.page_size(per_page) or ITER_PER_PAGE
         settings = self._core.settings.apply(options)
-        tracker = None
-        if progress is not None:
-            tracker = ProgressTracker(check.callback("progress", progress), len(scopes))
+        tracker = _tracker(progress, len(scopes))
         first_walk = Walk(None if tracker is None else tracker.stats)
         data_type = ListOf.of(item_type)
 
@@ -207,12 +190,50 @@ class Resource:
             last = first.last_page
             if last is not None and last <= 1:
                 return first.items, first.item_errors
-            paginator = self._paginator(path, item_type, query, settings, page=None, per_page=size)
+            paginator = self._paginator(
+                path, item_type, query, settings, page=None, per_page=size, walk_size=size
+            )
             walk = first_walk._replace(deadline_at=started + settings.total_timeout)
             items = await paginator._collect_after(first, walk)  # counted per job
             return items, paginator.item_errors
 
         return fan_out(scopes, fetch_all, in_flight=self._core.max_concurrency, tracker=tracker)
+
+    def _run_many(
+        self,
+        operation: Operation[Any],
+        arguments: Mapping[str, object],
+        items: Callable[[Any], list[T]],
+    ) -> AsyncGenerator[WorkspaceResult[T], None]:
+        """``operation`` (one GET answering one object) for each of ``arguments["workspace_ids"]``,
+        each answer made into a workspace's items by ``items``: a report over many workspaces.
+
+        Everything is checked once, before any request.
+        """
+        ids = check.positive_ids("workspace_ids", arguments["workspace_ids"])
+        path, params, _ = operation.prepare(arguments, per_workspace=True)
+        settings = self._core.settings.apply(_options(arguments))
+        progress: Any = arguments.get("progress")
+        tracker = _tracker(progress, len(ids))
+        if tracker is not None:
+            settings = settings.within(tracker.stats, None)
+
+        async def fetch_all(scope: Scope) -> Fetched[T]:
+            query = {**(params or {}), "workspace_id": scope[0]}
+            envelope = await self._core.request(
+                "GET", path, operation.returns, params=query, settings=settings
+            )
+            return items(envelope.data), []
+
+        scopes: list[Scope] = [(workspace_id, None) for workspace_id in ids]
+        return fan_out(scopes, fetch_all, in_flight=self._core.max_concurrency, tracker=tracker)
+
+
+def _tracker(progress: object, total: int) -> ProgressTracker | None:
+    """The tracker of a bulk job's ``progress`` callback (checked), or None without one."""
+    if progress is None:
+        return None
+    return ProgressTracker(check.callback("progress", progress), total)
 
 
 def _options(arguments: Mapping[str, object]) -> CallOptions:

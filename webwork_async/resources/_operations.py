@@ -18,9 +18,13 @@ from urllib.parse import quote
 from msgspec import UNSET
 
 from webwork_async import _validation as check
+from webwork_async._constants import MAX_PER_PAGE
 from webwork_async.errors import InvalidArgumentError
+from webwork_async.models._base import Envelope
 from webwork_async.models.contracts import ContractStatus, ScreenshotMode
+from webwork_async.models.leaves import LeavePeriod, LeaveStatus
 from webwork_async.models.members import MemberRole, MemberStatus
+from webwork_async.models.reports import AttendanceFilter
 from webwork_async.models.tasks import TaskPriority, TaskStatus
 from webwork_async.models.time_requests import TimeRequestStatus
 from webwork_async.models.timesheets import TimesheetStatus
@@ -46,6 +50,15 @@ ARGUMENT_CHECKS: dict[str, Check] = {
     "timesheet_id": check.opaque_id,
     "request_id": check.opaque_id,
     "id": check.opaque_id,  # the id filter of the time groups' lists
+    "time_entry_id": check.opaque_id,
+    "expense_id": check.opaque_id,
+    "category_id": check.opaque_id,
+    "policy_id": check.positive_id,
+    "users": check.positive_ids,
+    "user_ids": check.positive_ids,
+    "projects": check.positive_ids,
+    "teams": check.positive_ids,
+    "titles": check.positive_ids,
     "assignees": check.positive_ids,
     # text
     "name": check.non_empty_text,
@@ -59,6 +72,9 @@ ARGUMENT_CHECKS: dict[str, Check] = {
     "timezone": check.optional_text,
     "url": check.http_url,
     "activity_description": check.optional_text,
+    "expense_name": check.non_empty_text,
+    "note": check.optional_text,
+    "currencies": check.choices(check.non_empty_text),
     "reason": check.non_empty_text,
     "comment": check.non_empty_text,
     # dates and numbers
@@ -70,10 +86,18 @@ ARGUMENT_CHECKS: dict[str, Check] = {
     "date_to": check.calendar_date,
     "start": check.moment,
     "end": check.moment,
+    "start_time": check.time_of_day,
+    "end_time": check.time_of_day,
     "estimation": check.non_negative_number,
     "budget": check.non_negative_number,
     "rate": check.non_negative_number,
     "weekly_hours_limit": check.weekly_hours,
+    "amount": check.non_negative_number,
+    "hours_per_day": check.non_negative_number,
+    "is_billable": check.boolean,
+    "include_no_task": check.boolean,
+    "is_paid": check.yes_no,
+    "leave_period": check.one_of(LeavePeriod),
     "rate_status": check.flag,
     "remove_avatar": check.flag,
     # documented values
@@ -94,15 +118,26 @@ TASK_STATUS = {"status": check.one_of(TaskStatus)}
 TASK_STATUS_FILTER = {"status": check.non_negative_int}
 TIMESHEET_STATUS = {"status": check.one_of(TimesheetStatus)}
 TIME_REQUEST_STATUS = {"status": check.one_of(TimeRequestStatus)}
+LEAVE_STATUS = {"status": check.one_of(LeaveStatus)}
+#: A leave runs from one day to another: ``start`` and ``end`` are dates there, not moments.
+LEAVE_DAYS = {"start": check.calendar_date, "end": check.calendar_date}
+#: The task report filters by several projects and tasks at once.
+TASK_REPORT_FILTERS = {"project_id": check.positive_ids, "task_id": check.positive_ids}
+#: The attendance report's ``status`` filter takes several values.
+ATTENDANCE_FILTER = {"status": check.choices(check.one_of(AttendanceFilter))}
 
 #: Date pairs the API wants in order (end on or after start) when both are given.
-_DATE_ORDER = (("start_date", "deadline"), ("start_date", "end_date"), ("date_from", "date_to"))
-#: Pairs of moments whose end must come after their start.
-_MOMENT_ORDER = (("start", "end"),)
-#: Arguments that are never sent as fields: the call's own options and paging.
-_NOT_FIELDS = frozenset(
-    {"self", "options", "page", "per_page", "progress", "workspace_ids", "projects"}
+_DATE_ORDER = (
+    ("start_date", "deadline"),
+    ("start_date", "end_date"),
+    ("date_from", "date_to"),
+    ("start", "end"),
 )
+#: Pairs of moments (and of times of day) whose end must come after their start.
+_MOMENT_ORDER = (("start", "end"),)
+_TIME_ORDER = (("start_time", "end_time"),)
+#: Arguments that are never sent as fields: the call's own options and paging.
+_NOT_FIELDS = frozenset({"self", "options", "page", "per_page", "progress", "workspace_ids"})
 
 
 #: What a fan-out supplies per request, rather than the caller.
@@ -128,7 +163,11 @@ class Operation(Generic[T]):
     instead, sends None as null (clearing the field), and needs at least one field to change.
     ``any_of`` names arguments of which at least one must be given. ``idempotent=False`` marks
     an operation that is never replayed after it may have reached the service, whatever its
-    method (a PUT that approves a timesheet); None leaves it to the method.
+    method (a PUT that approves a timesheet); None leaves it to the method. ``page_limit`` is
+    the largest ``per_page`` a list takes, and the page size of a walk over all of it.
+    ``max_days`` bounds the ``start_date``..``end_date`` range (both days counted). ``answer``
+    makes the result from the whole envelope, for an answer that puts some of it beside
+    ``data`` (``saved_minutes`` of a new time entry); by default the result is ``data``.
     """
 
     method: str
@@ -139,6 +178,9 @@ class Operation(Generic[T]):
     partial: bool = False
     any_of: tuple[str, ...] = ()
     idempotent: bool | None = None
+    page_limit: int = MAX_PER_PAGE
+    max_days: int | None = None
+    answer: Callable[[Envelope[Any]], T] | None = None
 
     def prepare(self, arguments: Mapping[str, object], *, per_workspace: bool = False) -> Prepared:
         """Check ``arguments`` (a method's locals) and place them; raises
@@ -162,6 +204,13 @@ class Operation(Generic[T]):
             check.date_order(start, fields.get(start), end, fields.get(end))
         for start, end in _MOMENT_ORDER:
             check.moment_order(start, fields.get(start), end, fields.get(end))
+        for start, end in _TIME_ORDER:
+            check.time_order(start, fields.get(start), end, fields.get(end))
+        if self.max_days is not None:
+            check.date_span(
+                "start_date", fields.get("start_date"), "end_date", fields.get("end_date"),
+                self.max_days,
+            )  # fmt: skip
         if self.any_of and not per_workspace and not set(self.any_of) & set(fields):
             raise InvalidArgumentError(self.any_of[0], f"give {' or '.join(self.any_of)}")
         if self.partial and not set(fields) - self.required:
