@@ -184,6 +184,9 @@ TIME_WRITES = {
     "time_requests._CREATE",
     "time_requests._APPROVE",
     "time_requests._REJECT",
+    "time_entries._CREATE",
+    "leaves._CREATE",
+    "expenses._CREATE",
 }
 
 

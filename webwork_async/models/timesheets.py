@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime
 import enum
 
-import msgspec
-
 from webwork_async.models._base import Model
 
 __all__ = ["Timesheet", "TimesheetDay", "TimesheetStatus"]
@@ -52,4 +50,4 @@ class Timesheet(Model):
     total_amount: float | None = None
     submitted_on: datetime.datetime | None = None
     reject_reason: str | None = None
-    daily_breakdown: dict[str, list[TimesheetDay]] = msgspec.field(default_factory=dict)
+    daily_breakdown: dict[str, list[TimesheetDay]] | None = None
