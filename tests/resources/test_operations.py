@@ -241,3 +241,11 @@ def test_array_filters_go_comma_separated_into_the_query() -> None:
         "users": "3,1",
         "currencies": "USD,EUR",
     }
+
+
+def test_a_required_argument_given_as_none_is_refused_even_where_its_check_allows_none() -> None:
+    listing = Operation[None]("GET", "time-entries", required=frozenset({"workspace_id", "date"}))
+    for arguments in ({"workspace_id": 1, "date": None}, {"workspace_id": 1}):
+        with pytest.raises(InvalidArgumentError, match="required") as caught:
+            listing.prepare(arguments)
+        assert caught.value.argument == "date"

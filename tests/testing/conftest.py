@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from fake_helpers import TOKEN, Api
+from fake_helpers import TOKEN, Api, Worksite, build_worksite
 
 from webwork_async.testing import FakeWebWork
 
@@ -20,3 +20,9 @@ def fake() -> FakeWebWork:
 async def api(fake: FakeWebWork) -> AsyncIterator[Api]:
     async with fake.serve() as base_url, aiohttp.ClientSession() as session:
         yield Api(session, base_url)
+
+
+@pytest.fixture
+def site(fake: FakeWebWork) -> Worksite:
+    """A member under contract on a project with a task, and a second workspace."""
+    return build_worksite(fake)

@@ -9,11 +9,29 @@ that must all fail alike.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fake_helpers import Api, Reply
 
 ISO_MICRO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+def moment(timestamp: str) -> datetime:
+    """The UTC moment of one of the fake's timestamps (``2024-01-15T10:30:00.000000Z``)."""
+    assert ISO_MICRO.fullmatch(timestamp), timestamp
+    return datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+#: How far "now" on the fake may be from the test's "now" (the wall clock may be stepped).
+CLOCK_SLACK = timedelta(seconds=120)
+
+
+def recent(timestamp: str) -> datetime:
+    """The moment of ``timestamp``, checked to be about now (within :data:`CLOCK_SLACK`)."""
+    found = moment(timestamp)
+    assert abs(found - datetime.now(timezone.utc)) <= CLOCK_SLACK, timestamp
+    return found
 
 
 def success(reply: Reply, message: str, status: int = 200) -> Any:

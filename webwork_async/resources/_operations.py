@@ -194,12 +194,13 @@ class Operation(Generic[T]):
         required = self.required - _SCOPE if per_workspace else self.required
         fields: dict[str, object] = {}
         for name in required - set(given):
-            self._checked(name, None)  # an absent required argument: its check names it
+            self._required(name, None)  # an absent required argument
         for name, value in given.items():
             left_out = value is UNSET if self.partial else value is None
             if left_out and name not in required:
                 continue
-            fields[name] = self._checked(name, value)
+            checked = self._required if name in required else self._checked
+            fields[name] = checked(name, value)
         for start, end in _DATE_ORDER:
             check.date_order(start, fields.get(start), end, fields.get(end))
         for start, end in _MOMENT_ORDER:
@@ -224,6 +225,14 @@ class Operation(Generic[T]):
 
     def _checked(self, name: str, value: object) -> object:
         return (self.checks.get(name) or ARGUMENT_CHECKS[name])(name, value)
+
+    def _required(self, name: str, value: object) -> object:
+        """A required argument, checked; None is refused even where the check lets it pass
+        (a date or a time of day is optional elsewhere)."""
+        checked = self._checked(name, value)
+        if checked is None:
+            raise InvalidArgumentError(name, "is required")
+        return checked
 
 
 @functools.cache

@@ -17,16 +17,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from ._http import FieldErrors, is_int, is_number, label, parse_digits
+from ._state import format_timestamp
 
 #: A rule: the clean value of a present, non-blank input, or :class:`Invalid`.
 Rule = Callable[[Any], Any]
 
 _DATE_SHAPE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: ISO 8601 date-times: ``2024-01-15T10:30:00Z``, ``...:00.123456+02:00``; no zone means UTC.
+_TIMESTAMP_SHAPE: Final = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?"
+    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?"
+)
 _EMAIL_SHAPE: Final = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _EMAIL_MAX: Final = 255
 _URL_MAX: Final = 2048
@@ -251,6 +257,42 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
+def _zone(text: str | None) -> timezone:
+    if text is None or text in "Zz":
+        return timezone.utc
+    offset = timedelta(hours=int(text[1:3]), minutes=int(text[-2:]))
+    return timezone(-offset if text[0] == "-" else offset)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """The UTC moment of an ISO 8601 date-time string (or ``datetime``), else ``None``."""
+    try:
+        if isinstance(value, datetime):
+            return value.astimezone(timezone.utc)
+        shape = _TIMESTAMP_SHAPE.fullmatch(value) if isinstance(value, str) else None
+        if shape is None:
+            return None
+        *numbers, fraction, zone = shape.groups()
+        year, month, day, hour, minute, second = (int(part or 0) for part in numbers)
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=_zone(zone))
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # no such day or hour; a zone beyond 24 h; year 0/10000
+        return None
+
+
+def date_time() -> Rule:
+    """An ISO 8601 date-time, kept as the API's UTC timestamp (``2024-01-15T10:30:00.000000Z``)."""
+
+    def check(value: Any) -> str:
+        moment = parse_timestamp(value)
+        if moment is None:
+            raise Invalid("The {field} field must be a valid date.")
+        return format_timestamp(moment)
+
+    return check
+
+
 def calendar_date() -> Rule:
     """A real calendar date written ``YYYY-MM-DD`` (kept as that string)."""
 
@@ -309,5 +351,19 @@ def fail_item(errors: FieldErrors, field: str, values: Sequence[Any], bad: Any) 
 #: Rules many groups use.
 POSITIVE_ID: Final = integer(low=1)
 QUERY_ID: Final = query_integer(low=1)
+#: Why a manager refuses something (a timesheet's reject ``reason``, a request's ``comment``).
+REASON: Final = Spec(text(1000), required=True)
+#: The list filters of an inclusive range of days (``date_to`` not before ``date_from``).
+DATE_RANGE: Final = {
+    "date_from": Spec(calendar_date(), nullable=True),
+    "date_to": Spec(calendar_date(), nullable=True, after="date_from"),
+}
+#: The tracked work a tracker or a time request names: a member's contract and maybe a task.
+TRACKED_WORK: Final = {
+    "user_id": Spec(POSITIVE_ID, required=True),
+    "contract_id": Spec(POSITIVE_ID, required=True),
+    "task_id": Spec(POSITIVE_ID, nullable=True),
+    "activity_description": Spec(text(NAME_MAX), nullable=True),
+}
 WEEKLY_HOURS: Final = integer(0, 168)
 ZERO_OR_ONE: Final = chain(integer(), one_of((0, 1)))

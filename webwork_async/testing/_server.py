@@ -17,13 +17,25 @@ import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence, Sized
+from datetime import date, datetime
 from typing import Any, Final
 
 import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import contracts, members, project_viewers, projects, tasks, webhooks, workspaces
+from . import (
+    contracts,
+    members,
+    project_viewers,
+    projects,
+    tasks,
+    time_requests,
+    time_tracking,
+    timesheets,
+    webhooks,
+    workspaces,
+)
 from ._faults import (
     FAULTS_KEY,
     LIMITER_KEY,
@@ -48,14 +60,25 @@ from ._http import (
     parse_digits,
     query_params,
 )
-from ._rows import matching
+from ._rows import insert_time_entry, matching, render_time_entry, time_entries
 from ._seed import seed_state
 from ._state import FakeState, RecordedRequest, Row, utcnow
 
 _LOG: Final = logging.getLogger("webwork_async.testing")
 _TOKEN_KEY: Final = web.AppKey("webwork_fake_token", str)
 #: One module per API group; each exposes ``add_routes(app)``.
-_GROUPS: Final = (workspaces, members, projects, contracts, tasks, project_viewers, webhooks)
+_GROUPS: Final = (
+    workspaces,
+    members,
+    projects,
+    contracts,
+    tasks,
+    project_viewers,
+    time_tracking,
+    timesheets,
+    time_requests,
+    webhooks,
+)
 _START_TIMEOUT: Final = 30.0
 _SHUTDOWN_TIMEOUT: Final = 5.0
 
@@ -196,13 +219,15 @@ class FakeWebWork:
     """An in-memory WebWork Tracker API v2 (variant B) to run client code against in tests.
 
     Build data with :meth:`add_workspace`, :meth:`add_project`, :meth:`add_member`,
-    :meth:`add_contract`, :meth:`add_task`, :meth:`add_viewer`, :meth:`add_webhook` or
-    :meth:`seed`, serve it with :meth:`serve` (current event loop) or :meth:`serve_in_thread`
-    (own loop and thread), point the client at :attr:`base_url` with :attr:`token`, then assert
-    on :meth:`projects`, :meth:`members`, :meth:`contracts`, :meth:`tasks`, :meth:`viewers`,
-    :meth:`webhooks` and :attr:`requests`. :meth:`inject` and :meth:`enforce_rate_limit` make it
-    misbehave like a real network and server. All state access is guarded by one
-    ``threading.RLock``.
+    :meth:`add_contract`, :meth:`add_task`, :meth:`add_viewer`, :meth:`add_webhook`,
+    :meth:`add_time_entry`, :meth:`add_running_tracker`, :meth:`add_timesheet`,
+    :meth:`add_time_request` or :meth:`seed`, serve it with :meth:`serve` (current event loop)
+    or :meth:`serve_in_thread` (own loop and thread), point the client at :attr:`base_url` with
+    :attr:`token`, then assert on :meth:`projects`, :meth:`members`, :meth:`contracts`,
+    :meth:`tasks`, :meth:`viewers`, :meth:`webhooks`, :meth:`time_entries`,
+    :meth:`running_trackers`, :meth:`timesheets`, :meth:`time_requests` and :attr:`requests`.
+    :meth:`inject` and :meth:`enforce_rate_limit` make it misbehave like a real network and
+    server. All state access is guarded by one ``threading.RLock``.
     """
 
     def __init__(self, token: str | None = None) -> None:
@@ -226,6 +251,10 @@ class FakeWebWork:
                 "tasks": state.tasks,
                 "viewers": state.viewers,
                 "webhooks": state.webhooks,
+                "trackers": state.trackers,
+                "timesheets": state.timesheets,
+                "time_requests": state.time_requests,
+                "time_entries": state.time_entries,
             }
             counts = ", ".join(f"{name}={len(rows)}" for name, rows in tables.items())
         return f"<FakeWebWork base_url={self.base_url!r} {counts}>"
@@ -348,6 +377,93 @@ class FakeWebWork:
         given = {"url": url, "events": list(events), **fields}
         return self._add(webhooks.insert_webhook, webhooks.render, workspace_id, given)
 
+    def add_time_entry(
+        self,
+        workspace_id: int,
+        *,
+        user_id: int,
+        start_time: str | datetime,
+        end_time: str | datetime,
+        contract_id: int | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Put a tracked period on the timeline directly (no API validation); return a copy.
+
+        The timeline is what timesheet totals and the running tracker's minutes are read from.
+        ``start_time``/``end_time`` are timestamps; ``date`` (UTC day of the start),
+        ``duration_minutes`` (whole minutes) and ``project_id`` (the contract's) follow unless
+        given in ``fields``, as may ``task_id``, ``activity_description``, ``method`` (default
+        "Manually added time") and ``id`` (a new UUID). Raises like :meth:`add_project`, and
+        ``ValueError`` for a start that is no timestamp.
+        """
+        given = {"user_id": user_id, "contract_id": contract_id, "start_time": start_time}
+        given.update(end_time=end_time, **fields)
+        return self._add(insert_time_entry, render_time_entry, workspace_id, given)
+
+    def add_running_tracker(
+        self,
+        workspace_id: int,
+        *,
+        user_id: int,
+        contract_id: int | None = None,
+        start_time: str | datetime | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Store a running tracker directly (no API validation); return a copy of it.
+
+        For trackers started in the past (``start_time``, default now), which the API cannot
+        make. ``fields``: ``project_id``, ``task_id``, ``activity_description``. Raises like
+        :meth:`add_project`, and ``ValueError`` when the user's tracker runs already.
+        """
+        given = {"user_id": user_id, "contract_id": contract_id, **fields}
+        if start_time is not None:
+            given["start_time"] = start_time
+        with self._state.lock:
+            return json_copy(time_tracking.insert_tracker(self._state, workspace_id, given))
+
+    def add_timesheet(
+        self,
+        workspace_id: int,
+        *,
+        user_id: int,
+        date_from: str | date,
+        date_to: str | date,
+        status: str = "open",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Store a member's timesheet for a period directly (no API validation); return a copy
+        of its Timesheet object, totals read from the member's time entries of the period.
+
+        ``fields``: ``submitted_on``, ``reject_reason``, ``created_at`` (the list's order),
+        ``id`` (a new UUID unless given). Raises like :meth:`add_project`.
+        """
+        given = {"user_id": user_id, "date_from": date_from, "date_to": date_to, **fields}
+        given["status"] = status
+        return self._add(timesheets.insert_timesheet, timesheets.render, workspace_id, given)
+
+    def add_time_request(
+        self,
+        workspace_id: int,
+        *,
+        user_id: int,
+        contract_id: int,
+        start: str | datetime,
+        end: str | datetime,
+        status: str = "pending",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Store a request for manual time directly (no API validation); return a copy.
+
+        Approving it over the API adds its period to the timeline. ``fields`` are further
+        TimeRequest fields (``project_id``, ``task_id``, ``notes``, ``activity_description``,
+        ``comment``, ``updated_by``, timestamps, ``id``). Raises like :meth:`add_project`.
+        """
+        given = {"user_id": user_id, "contract_id": contract_id, "start": start, "end": end}
+        given.update(status=status, **fields)
+        return self._add(
+            time_requests.insert_time_request, time_requests.render, workspace_id, given
+        )
+
     def _add(
         self,
         insert: Callable[[FakeState, int, dict[str, Any]], dict[str, Any]],
@@ -437,6 +553,26 @@ class FakeWebWork:
         """Copies of the workspace's Webhook objects (tokens included) in creation order."""
         with self._state.lock:
             return json_copy(webhooks.list_stored(self._state, workspace_id))
+
+    def time_entries(self, workspace_id: int) -> list[dict[str, Any]]:
+        """Copies of the workspace's TimeEntry objects (the timeline) in creation order."""
+        with self._state.lock:
+            return json_copy(time_entries(self._state, workspace_id))
+
+    def running_trackers(self, workspace_id: int) -> list[dict[str, Any]]:
+        """Copies of the workspace's running trackers ordered by user id."""
+        with self._state.lock:
+            return json_copy(time_tracking.list_stored(self._state, workspace_id))
+
+    def timesheets(self, workspace_id: int) -> list[dict[str, Any]]:
+        """Copies of the workspace's Timesheet objects (with totals) in creation order."""
+        with self._state.lock:
+            return json_copy(timesheets.list_stored(self._state, workspace_id))
+
+    def time_requests(self, workspace_id: int) -> list[dict[str, Any]]:
+        """Copies of the workspace's TimeRequest objects in creation order."""
+        with self._state.lock:
+            return json_copy(time_requests.list_stored(self._state, workspace_id))
 
     def project_count(
         self, workspace_id: int | None = None, *, include_archived: bool = False

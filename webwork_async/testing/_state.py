@@ -8,7 +8,9 @@ thread) both take ``state.lock``, so tests may change the data while a server is
 Each API group keeps its objects in its own :class:`Table` attribute; new groups add one here.
 Members and project viewers are kept per workspace by user id (the same user may belong to several
 workspaces), so their tables are keyed by ``(workspace_id, user_id)``; user ids come from
-:attr:`FakeState.users`, one id per e-mail address across the whole fake.
+:attr:`FakeState.users`, one id per e-mail address across the whole fake. Objects whose API ids
+are opaque strings (webhooks, timesheets, time requests, time entries) live in an
+:class:`OpaqueTable`, under internal numbers that keep them in creation order.
 """
 
 from __future__ import annotations
@@ -124,6 +126,49 @@ class Table(Generic[_K]):
         """Rows of ``workspace_id`` ordered by id."""
         return [self._rows[row_id] for row_id in self._by_workspace.get(workspace_id, ())]
 
+    def remove(self, row_id: _K) -> Row:
+        """Take the row with ``row_id`` out (``KeyError`` if there is none); return it."""
+        row = self._rows.pop(row_id)
+        keys = self._by_workspace[row.workspace_id]
+        del keys[bisect.bisect_left(keys, row_id)]
+        return row
+
+
+class OpaqueTable(Table[int]):
+    """A :class:`Table` of objects whose API id is an opaque string, ``data["id"]``.
+
+    Rows are stored under internal numbers (so a workspace's rows come in creation order) and
+    found by their API id with :meth:`find`; API ids are unique across the whole table.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        super().__init__()
+        self._numbers: dict[str, int] = {}
+
+    def insert(self, row_id: int, row: Row) -> None:
+        """Store ``row`` under the new number ``row_id``; its ``data["id"]`` must be new too."""
+        api_id = row.data["id"]
+        if api_id in self._numbers:
+            raise ValueError(f"id {api_id!r} already exists")
+        super().insert(row_id, row)
+        self._numbers[api_id] = row_id
+
+    def remove(self, row_id: int) -> Row:
+        """Take the row numbered ``row_id`` out; return it."""
+        row = super().remove(row_id)
+        del self._numbers[row.data["id"]]
+        return row
+
+    def holds(self, api_id: object) -> bool:
+        """Tell whether the API id ``api_id`` is taken."""
+        return api_id in self._numbers
+
+    def find(self, api_id: str) -> Row | None:
+        """The row whose API id is ``api_id``, or ``None``."""
+        number = self._numbers.get(api_id)
+        return None if number is None else self.get(number)
+
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (the default clock)."""
@@ -131,8 +176,13 @@ def utcnow() -> datetime:
 
 
 def format_timestamp(moment: datetime) -> str:
-    """Format like the API's ISO-8601 timestamps: ``2025-02-19T19:24:55.000000Z``."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Format like the API's ISO-8601 timestamps: ``2025-02-19T19:24:55.000000Z``.
+
+    Years below 1000 keep four digits (``0264-...``; ``strftime("%Y")`` drops them on glibc),
+    so the text of two timestamps sorts as their moments do.
+    """
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 def format_sql_datetime(moment: datetime) -> str:
@@ -158,8 +208,13 @@ class FakeState:
         self.contracts: Table[int] = Table()
         self.tasks: Table[int] = Table()
         self.viewers: Table[tuple[int, int]] = Table()
-        #: Webhooks by an internal number (their API ids are opaque strings in ``data["id"]``).
-        self.webhooks: Table[int] = Table()
+        self.webhooks = OpaqueTable()
+        #: Running trackers, at most one per member: keyed by ``(workspace_id, user_id)``.
+        self.trackers: Table[tuple[int, int]] = Table()
+        self.timesheets = OpaqueTable()
+        self.time_requests = OpaqueTable()
+        #: The timeline: every tracked period (stopped trackers, approved requests, entries).
+        self.time_entries = OpaqueTable()
         #: User id of every e-mail address seen (case-insensitive), members and viewers alike.
         self.users: dict[str, int] = {CALLER_EMAIL: CALLER_USER_ID}
         self.requests: list[RecordedRequest] = []

@@ -18,8 +18,7 @@ from aiohttp import web
 
 from ._endpoint import Call, Routes
 from ._fields import Spec, items, one_of, web_url
-from ._http import not_found
-from ._rows import Builder, live, pick, shown, soft_delete
+from ._rows import Builder, picker, soft_delete
 from ._state import FakeState, Row
 
 WEBHOOK_KIND: Final = "webhook"
@@ -53,7 +52,12 @@ def _defaults(_workspace: Row, _now: str) -> dict[str, Any]:
 
 
 _BUILDER: Final = Builder(
-    "Webhook", WEBHOOK_FIELDS, _defaults, lambda state: state.webhooks, WEBHOOK_KIND
+    "Webhook",
+    WEBHOOK_FIELDS,
+    _defaults,
+    lambda state: state.webhooks,
+    WEBHOOK_KIND,
+    lambda: secrets.token_hex(6),
 )
 
 
@@ -62,39 +66,25 @@ def insert_webhook(
 ) -> dict[str, Any]:
     """Store a webhook of ``workspace_id`` from Webhook ``fields``; return the stored dict.
 
-    ``id`` (a string) and ``token`` are random unless given; ``url`` and ``events`` are stored
-    as given. No API validation. Raises ``KeyError`` for an unknown workspace, ``TypeError``
-    for another field and ``ValueError`` for a taken id.
+    ``id`` (a non-empty string) and ``token`` are random unless given; ``url`` and ``events``
+    are stored as given. No API validation. Raises ``KeyError`` for an unknown workspace,
+    ``TypeError`` for another field and ``ValueError`` for a taken id.
     """
-    with state.lock:
-        taken = {row.data["id"] for row in state.webhooks}
-        hook_id = fields.get("id")
-        if hook_id in taken:
-            raise ValueError(f"webhook {hook_id!r} already exists")
-        while hook_id is None or hook_id in taken:
-            hook_id = secrets.token_hex(6)
-        data = _BUILDER.insert(state, workspace_id, {**fields, "id": None})
-        data["id"] = hook_id
-        return data
+    return _BUILDER.insert(state, workspace_id, fields)
 
 
-def render(_state: FakeState, row: Row) -> dict[str, Any]:
-    """The Webhook object of a stored row (token included)."""
-    return pick(row.data, WEBHOOK_FIELDS)
+#: The Webhook object of a stored row (token included).
+render: Final = picker(WEBHOOK_FIELDS)
 
 
 def list_stored(state: FakeState, workspace_id: int) -> list[dict[str, Any]]:
     """Webhook objects of ``workspace_id`` in creation order (new dicts; hold ``state.lock``)."""
-    return shown(state, state.webhooks.in_workspace(workspace_id), render)
+    return _BUILDER.listed(state, workspace_id, render)
 
 
 def _live_webhook(call: Call) -> Row:
     """The webhook the path names, if it is the workspace's, else 404 "Webhook not found"."""
-    hook_id = call.request.match_info["webhook_id"]
-    for row in live(call.state.webhooks.in_workspace(call.workspace_id)):
-        if row.data["id"] == hook_id:
-            return row
-    raise not_found("Webhook", f"No webhook with id {hook_id!r} in workspace {call.workspace_id}")
+    return _BUILDER.live(call, "webhook_id")
 
 
 # --- handlers ----------------------------------------------------------------------------------
