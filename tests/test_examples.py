@@ -8,6 +8,8 @@ HTTP requests with aiohttp, then stopped with a signal and must exit cleanly.
 from __future__ import annotations
 
 import asyncio
+import csv
+import datetime
 import json
 import os
 import re
@@ -408,3 +410,51 @@ def test_the_fixture_example_runs_in_a_fresh_project(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"^3 passed\b", done.stdout, re.MULTILINE), done.stdout
+
+
+# --- payroll --------------------------------------------------------------------------------------
+
+
+def test_payroll_sums_approved_hours_and_leave_days_of_the_month(
+    world: World, tmp_path: Path
+) -> None:
+    fake, (first, second) = world.fake, world.managed[:2]
+    ann = fake.add_member(first, email="ann@example.com", firstname="Ann", lastname="Lee")
+    bob = fake.add_member(second, email="bob@example.com", firstname="Bob", lastname="Ray")
+
+    def worked(workspace_id: int, user_id: int, day: str, minutes: int) -> None:
+        start = datetime.datetime.fromisoformat(f"{day}T09:00:00+00:00")
+        fake.add_time_entry(
+            workspace_id,
+            user_id=user_id,
+            start_time=start,
+            end_time=start + datetime.timedelta(minutes=minutes),
+        )
+
+    worked(first, ann["id"], "2026-11-03", 600)
+    worked(first, ann["id"], "2026-11-20", 90)
+    worked(second, bob["id"], "2026-10-05", 300)
+    for period, status in [(("2026-11-01", "2026-11-15"), "approved"),
+                           (("2026-11-16", "2026-11-30"), "approved"),
+                           (("2026-11-01", "2026-11-15"), "submitted")]:  # fmt: skip
+        fake.add_timesheet(
+            first, user_id=ann["id"], status=status, date_from=period[0], date_to=period[1]
+        )
+    fake.add_timesheet(  # October: not this payroll's
+        second, user_id=bob["id"], status="approved", date_from="2026-10-01", date_to="2026-10-15"
+    )
+    vacation = fake.add_leave_policy(second, name="Vacation", days_per_year=20)
+    leave = fake.add_leave(
+        second, user_id=bob["id"], policy_id=vacation["id"], start="2026-10-30", end="2026-11-03"
+    )
+    fake.decide_leave(second, leave["id"], "approved")
+    done = run_example("payroll", "--month", "2026-11", world=world, cwd=tmp_path)
+    assert_clean(world, done.stdout, done.stderr)
+    assert done.returncode == 1, done.stderr
+    assert f"workspace {world.restricted} failed: PermissionDeniedError" in done.stderr
+    rows = list(csv.reader(done.stdout.splitlines()))
+    assert rows == [
+        ["workspace_id", "user_id", "member", "approved_hours", "leave_days"],
+        [str(first), str(ann["id"]), "Ann Lee", "11.50", "0"],
+        [str(second), str(bob["id"]), "", "0.00", "3"],
+    ]

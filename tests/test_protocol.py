@@ -352,3 +352,11 @@ def test_redact_url_hides_credentials_only(url: str, shown: str) -> None:
 )
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_an_answer_whose_data_is_ignored_may_leave_data_out() -> None:
+    """The docs show ``{success, message, meta}`` for some writes (delete a time entry)."""
+    answer = decode(None, b'{"success":true,"message":"Time entry deleted","meta":{}}')
+    assert answer.success  # type: ignore[attr-defined]
+    with pytest.raises(DecodeError, match="data"):
+        decode(Project, b'{"success":true,"message":"ok","meta":{}}')

@@ -160,6 +160,11 @@ class RequestCore:
                 proxy=options.proxy,
                 trust_env=options.trust_env,
             )
+            # aiohttp resends a GET, PUT or DELETE once, silently, when the connection drops
+            # (ClientSession._retry_connection, private, since 3.10). Every replay must be the
+            # retry gate's decision: approving a timesheet is a PUT that must never go twice.
+            if hasattr(http, "_retry_connection"):
+                http._retry_connection = False
         self._limiter.attach(self._rate_limit)
         self._opened = _Opened(
             asyncio.get_running_loop(), http, asyncio.Semaphore(self._max_concurrency)

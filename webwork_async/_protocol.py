@@ -38,7 +38,7 @@ from webwork_async.errors import (
     TransportError,
     ValidationError,
 )
-from webwork_async.models._base import Envelope, ErrorBody
+from webwork_async.models._base import Acknowledgement, Envelope, ErrorBody
 
 T = TypeVar("T")
 
@@ -384,10 +384,12 @@ def envelope_decoder(data_type: Any, *, lax: bool = False) -> msgspec.json.Decod
     :func:`decode_envelope`). ``None`` means the caller ignores ``data``: it is skipped
     unparsed, whatever the service put there.
     """
+    if data_type is None:
+        return msgspec.json.Decoder(Acknowledgement, strict=not lax)
     if isinstance(data_type, ListOf):
         target: Any = list[data_type.item_type] | None
     else:
-        target = msgspec.Raw if data_type is None else data_type
+        target = data_type
     return msgspec.json.Decoder(Envelope[target], strict=not lax)
 
 

@@ -152,7 +152,10 @@ class AsyncSession:
         connector_limit: size of the connection pool (0 = unbounded).
         connector_limit_per_host: per-host cap of the pool (0 = only ``connector_limit``).
         user_agent: the ``User-Agent`` header; a webwork-async one by default.
-        session: an ``aiohttp.ClientSession`` owned by the caller.
+        session: an ``aiohttp.ClientSession`` owned by the caller. aiohttp resends a GET, PUT or
+            DELETE once by itself when the connection drops; webwork-async turns that off on
+            the sessions it creates (every replay is its retry gate's decision), not on yours,
+            so through yours a timesheet move (a PUT) could be sent twice.
         trace_configs: aiohttp trace configs, for the session this object creates. They see
             every request's headers, ``Authorization`` included: never log those as they are.
         proxy: an HTTP proxy for every request, ``http://[user:password@]host:port``; the

@@ -52,6 +52,11 @@ def positive_id(argument: str, value: object) -> int:
     return value
 
 
+def optional_id(argument: str, value: object) -> int | None:
+    """A positive id, or None: in an update, None clears the reference (sent as null)."""
+    return None if value is None else positive_id(argument, value)
+
+
 def positive_ids(argument: str, values: object) -> list[int]:
     """Distinct positive ids in their first-seen order; the error names the bad item's index."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):

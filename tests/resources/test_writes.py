@@ -7,6 +7,7 @@ up at once, while PUT and DELETE, idempotent, are sent again and succeed.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ class Write:
     call: Callable[[AsyncSession, dict[str, Any]], Awaitable[object]]
 
 
-async def objects(ww: AsyncSession, team: Team) -> dict[str, Any]:
+async def objects(ww: AsyncSession, team: Team, fake: FakeWebWork) -> dict[str, Any]:
     """One object of each group, in the team's workspace."""
     where = {"workspace_id": team.workspace_id}
     task = await ww.tasks.create(**where, project_id=team.project_id, title="T")
@@ -45,8 +46,20 @@ async def objects(ww: AsyncSession, team: Team) -> dict[str, Any]:
         **where, email="gone@example.com", firstname="G", lastname="O"
     )
     await ww.project_viewers.delete(archived.id, **where)
+    entry = fake.add_time_entry(
+        team.workspace_id,
+        user_id=team.user_id,
+        start_time=datetime.datetime(2026, 1, 29, 9, tzinfo=datetime.timezone.utc),
+        end_time=datetime.datetime(2026, 1, 29, 10, tzinfo=datetime.timezone.utc),
+    )
+    category = fake.add_expense_category(team.workspace_id, name="Travel")
+    expense = await ww.expenses.create(
+        **where, expense_name="Taxi", date="2026-01-29", amount=20, category_id=category["id"]
+    )
     return {
         "team": team,
+        "entry": entry["id"],
+        "expense": expense.id,
         "ws": team.workspace_id,
         "task": task.id,
         "assigned": assigned.id,
@@ -203,6 +216,24 @@ WRITES = [
         lambda o: f"webhooks/{o['hook']}",
         lambda ww, o: ww.webhooks.delete(o["hook"], **in_ws(o)),
     ),
+    Write(
+        "time_entries.update",
+        "PUT",
+        lambda o: f"time-entries/{o['entry']}",
+        lambda ww, o: ww.time_entries.update(o["entry"], **in_ws(o), notes="Edited"),
+    ),
+    Write(
+        "time_entries.delete",
+        "DELETE",
+        lambda o: f"time-entries/{o['entry']}",
+        lambda ww, o: ww.time_entries.delete(o["entry"], **in_ws(o)),
+    ),
+    Write(
+        "expenses.update",
+        "PUT",
+        lambda o: f"expenses/{o['expense']}",
+        lambda ww, o: ww.expenses.update(o["expense"], **in_ws(o), amount=25),
+    ),
 ]
 
 
@@ -217,7 +248,7 @@ async def test_a_post_is_never_replayed_and_an_idempotent_write_is(
         rate_limit=None,
         retry=RetryPolicy(max_retries=2, backoff=0.001),
     ) as ww:
-        made = await objects(ww, team)
+        made = await objects(ww, team, webwork_fake)
         path = write.path(made)
         webwork_fake.reset_requests()
         webwork_fake.inject("server_error", method=write.method, path=path, times=1)
@@ -234,4 +265,4 @@ async def test_a_post_is_never_replayed_and_an_idempotent_write_is(
 def test_the_table_holds_every_write_of_the_operations_table() -> None:
     """Every write but the time groups' (never replayed, see test_time_writes.py)."""
     writes = [op for name, op in operations() if op.method != "GET" and name not in TIME_WRITES]
-    assert len({write.name for write in WRITES}) == len(WRITES) == len(writes) == 22
+    assert len({write.name for write in WRITES}) == len(WRITES) == len(writes) == 25

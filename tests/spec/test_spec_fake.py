@@ -7,8 +7,9 @@ operation and phase) and deterministic (a fixed seed, derandomized Hypothesis, n
 database), so a failure shows up on every run and replays the same way.
 
 The seeded objects carry the ids of the spec's examples (project 100, contract 100, task 500,
-webhook "abc123def456" ...), so that the examples phase reaches real objects; the ids of the
-fuzzing phase are steered to seeded ones by :func:`map_case`.
+webhook "abc123def456", timesheet, time request, time entry, leave and expense UUIDs, leave
+policy 5 ...), so that the examples phase reaches real objects; the ids of the fuzzing phase are
+steered to seeded ones by :func:`map_case`.
 
 A disagreement found here is settled by the reference: the spec is fixed when it is wrong,
 the fake when it is (and the case pinned by a plain test, as the 500 that an object or array in
@@ -27,6 +28,7 @@ from typing import Any
 import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import DelimitedValue
 from schemathesis.generation.case import Case
 from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.checks import (
@@ -51,6 +53,29 @@ TASK_IDS = (500, 1)
 USER_IDS = (100, 101)
 VIEWER_IDS = (102, 103)
 WEBHOOK_ID = "abc123def456"
+#: The spec's example timesheet (submitted) and a second one (open), then the spec's example time
+#: request and a second one, both pending.
+TIMESHEET_IDS = ("a1b2c3d4-e5f6-7890-abcd-ef1234567890", "0b6f2c1e-9a4d-4e57-8c3b-5d1e7f9a2b64")
+TIME_REQUEST_IDS = ("f47ac10b-58cc-4372-a567-0e02b2c3d479", "6c1d9e2a-3b7f-4a85-9d0c-1e2f3a4b5c6d")
+#: The spec's example time entry, leave, expense and expense category; its leave policy (day
+#: based) and a second, hour-based one.
+TIME_ENTRY_ID = "9b2e4f6a-1c3d-4e5f-8a7b-0c1d2e3f4a5b"
+LEAVE_ID = "5d7e9f1a-2b3c-4d5e-9f0a-1b2c3d4e5f6a"
+EXPENSE_ID = "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
+CATEGORY_ID = "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b"
+POLICY_IDS = (5, 6)
+#: The time groups: their user, contract and task ids are steered too (a tracker, a timesheet,
+#: a time request and a time entry name a member, one of their contracts and a task of its
+#: project; a leave a member and a policy; the reports filter by members, projects, tasks).
+TIME_PATHS = (
+    "/time-tracking/",
+    "/timesheets",
+    "/time-requests",
+    "/time-entries",
+    "/leaves",
+    "/expenses",
+    "/reports/",
+)
 
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -92,6 +117,70 @@ def _seed(fake: FakeWebWork) -> None:
     fake.add_viewer(OWNED, id=102, email="viewer@example.com", projects=[100])
     fake.add_viewer(OWNED, id=103, email="archived@example.com", deleted_at="2025-01-01T00:00:00Z")
     fake.add_webhook(OWNED, id=WEBHOOK_ID, url="https://example.com/webhook/endpoint")
+    fake.add_time_entry(
+        OWNED,
+        id=TIME_ENTRY_ID,
+        user_id=100,
+        contract_id=100,
+        task_id=500,
+        start_time="2024-01-15T09:00:00Z",
+        end_time="2024-01-15T17:00:00Z",
+    )
+    # User 101 is tracking (stop and current-data find it); the caller, user 100, is not.
+    fake.add_running_tracker(OWNED, user_id=101, contract_id=1, task_id=1)
+    submitted, still_open = TIMESHEET_IDS
+    fake.add_timesheet(
+        OWNED,
+        id=submitted,
+        user_id=100,
+        date_from="2024-01-15",
+        date_to="2024-01-21",
+        status="submitted",
+        submitted_on="2024-01-22T10:30:00Z",
+    )
+    fake.add_timesheet(
+        OWNED, id=still_open, user_id=101, date_from="2024-01-15", date_to="2024-01-21"
+    )
+    for request_id, user_id, contract_id in zip(
+        TIME_REQUEST_IDS, USER_IDS, CONTRACT_IDS, strict=True
+    ):
+        fake.add_time_request(
+            OWNED,
+            id=request_id,
+            user_id=user_id,
+            contract_id=contract_id,
+            start="2024-01-16T09:00:00Z",
+            end="2024-01-16T12:00:00Z",
+            notes="Working on project documentation",
+        )
+    vacation, hours = POLICY_IDS
+    fake.add_leave_policy(OWNED, id=vacation, name="Vacation", days_per_year=20)
+    fake.add_leave_policy(
+        OWNED, id=hours, name="Doctor visits", days_per_year=5, paid=False, hour_based=True
+    )
+    fake.add_leave(
+        OWNED,
+        id=LEAVE_ID,
+        user_id=100,
+        policy_id=vacation,
+        start="2024-01-22",
+        end="2024-01-24",
+        status="approved",
+        approved_by=101,
+        note="Family vacation",
+    )
+    fake.add_expense_category(OWNED, id=CATEGORY_ID, name="Office Supplies")
+    fake.add_expense(
+        OWNED,
+        id=EXPENSE_ID,
+        expense_name="Office Supplies",
+        amount=150.5,
+        date="2024-01-15",
+        category_id=CATEGORY_ID,
+        project_id=100,
+        note="Purchased office supplies for Q1",
+        is_billable=True,
+    )
 
 
 class FreshFakes:
@@ -147,6 +236,28 @@ _PATH_IDS = {
     "taskId": TASK_IDS,
     "viewerId": VIEWER_IDS,
 }
+#: Opaque string path ids: an odd-length one becomes a seeded id (picked by its length).
+_STRING_PATH_IDS = {
+    "webhookId": (WEBHOOK_ID,),
+    "timesheetId": TIMESHEET_IDS,
+    "id": TIME_REQUEST_IDS,
+    "time_entry_id": (TIME_ENTRY_ID,),
+    "expenseId": (EXPENSE_ID,),
+}
+#: Body and query ids steered in the time groups; a comma-separated list of ids (the reports'
+#: filters) has each of its ids steered.
+_TIME_FIELD_IDS = {
+    "user_id": USER_IDS,
+    "contract_id": CONTRACT_IDS,
+    "task_id": TASK_IDS,
+    "policy_id": POLICY_IDS,
+    "users": USER_IDS,
+    "user_ids": USER_IDS,
+    "projects": PROJECT_IDS,
+    "project_id": PROJECT_IDS,
+}
+#: Opaque string ids of the bodies steered like the path's.
+_STRING_FIELD_IDS = {"category_id": (CATEGORY_ID,)}
 
 
 def _steer(value: Any, choices: tuple[int, ...]) -> Any:
@@ -156,22 +267,50 @@ def _steer(value: Any, choices: tuple[int, ...]) -> Any:
     return choices[value % len(choices)]
 
 
+def _steer_ids(value: Any, choices: tuple[int, ...]) -> Any:
+    """An id steered as :func:`_steer` does, or each id of a comma-separated query array
+    (schemathesis hands those over already joined) when all of them are digits."""
+    if isinstance(value, DelimitedValue):
+        parts = value.split(",")
+        if not all(part.isdigit() for part in parts):
+            return value
+        joined = ",".join(str(_steer(int(part), choices)) for part in parts)
+        return DelimitedValue(joined, joined)
+    return _steer(value, choices)
+
+
+def _steer_text(value: Any, choices: tuple[str, ...]) -> Any:
+    """An odd-length string id becomes one of ``choices`` (picked by its length); an
+    even-length one stays, to meet the unknown-id answers."""
+    if isinstance(value, str) and len(value) % 2:
+        return choices[len(value) // 2 % len(choices)]
+    return value
+
+
 @schema.hook
 def map_case(context: HookContext, case: Case) -> Case:
     """Point generated ids at the seeded data, so that most cases reach the handlers (random
     ids would only ever meet 404), some an unknown or foreign workspace; invalid values stay,
     to test validation."""
+    time_group = case.operation.path.startswith(TIME_PATHS)
     for container in (case.query, case.body):
         if isinstance(container, dict) and "workspace_id" in container:
             container["workspace_id"] = _steer(container["workspace_id"], _WORKSPACES)
         if isinstance(container, dict) and "project_id" in container:
             container["project_id"] = _steer(container["project_id"], PROJECT_IDS)
+        if isinstance(container, dict) and time_group:
+            for name, choices in _TIME_FIELD_IDS.items():
+                if name in container:
+                    container[name] = _steer_ids(container[name], choices)
+            for name, texts in _STRING_FIELD_IDS.items():
+                if name in container:
+                    container[name] = _steer_text(container[name], texts)
     if isinstance(case.path_parameters, dict):
         for name, value in case.path_parameters.items():
             if name in _PATH_IDS:
                 case.path_parameters[name] = _steer(value, _PATH_IDS[name])
-            elif name == "webhookId" and isinstance(value, str) and len(value) % 2:
-                case.path_parameters[name] = WEBHOOK_ID
+            elif name in _STRING_PATH_IDS:
+                case.path_parameters[name] = _steer_text(value, _STRING_PATH_IDS[name])
     return case
 
 

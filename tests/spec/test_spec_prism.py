@@ -3,7 +3,10 @@
 Static mode: every operation once, through the client's own method; Prism checks each request
 against the spec (``--errors``: a request the spec refuses gets an error answer, which the client
 raises) and answers with the spec's example, which must come back decoded exactly as msgspec
-decodes the example into the same model. Lists also go through ``async for`` and ``list_many``.
+decodes the example into the same model (or the result the method makes of it, as a new time
+entry's ``saved_minutes`` beside it). Lists also go through ``async for`` and ``list_many`` (or
+the report's ``<name>_many``), and the tracked-hours report through ``tracked_hours_many``, whose
+items are the report's rows.
 
 Dynamic mode: Prism generates answers from the schemas, extra properties included, with a few
 fixed seeds (repeatable runs, different data per seed); every operation once per seed, with no
@@ -14,6 +17,7 @@ decode failure and no item error.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +29,7 @@ from prism import PrismMissingError, PrismMode, prism_binary, prism_mocks
 from spec_helpers import SPEC_PATH, operation, operations, ref_name
 
 from webwork_async import AsyncPaginator, AsyncSession, Pagination
-from webwork_async.models import _base
+from webwork_async.models import AttendanceFilter, LeavePeriod, LeaveStatus, TimeEntrySaved, _base
 
 #: The async tests share the loop of the module-scoped Prism fixture.
 in_module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -35,6 +39,14 @@ TOKEN = "prism-accepts-any-bearer-token"
 SEEDS = (1, 2, 4)
 W = 1  # a workspace id
 DAY, LATER = "2024-01-15", "2024-03-31"
+WEEK_END = "2024-01-21"  # reports take 31 days at most
+START = datetime.datetime(2024, 1, 15, 9, 0, tzinfo=datetime.timezone.utc)
+END = datetime.datetime(2024, 1, 15, 17, 0, tzinfo=datetime.timezone.utc)
+TIMESHEET = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"  # the spec's example ids
+TIME_REQUEST = "f47ac10b-58cc-4372-a567-0e02b2c3d479"
+TIME_ENTRY = "9b2e4f6a-1c3d-4e5f-8a7b-0c1d2e3f4a5b"
+EXPENSE = "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
+CATEGORY = "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b"
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,12 @@ class Call:
     run: Callable[[AsyncSession], Any]
     #: For lists: the same list over several workspaces, with ``list_many``.
     many: Callable[[AsyncSession], Any] | None = None
+    #: The method's result from the example answer and its decoded ``data``, when the result is
+    #: more than ``data`` (``saved_minutes`` beside the new time entry).
+    result: Callable[[dict[str, Any], Any], Any] | None = None
+    #: A workspace's items of ``many`` from the decoded ``data``, when they are not its items
+    #: (the rows of a report answered as one object).
+    items: Callable[[Any], list[Any]] | None = None
 
 
 CALLS = [
@@ -205,6 +223,219 @@ CALLS = [
         ),
     ),
     Call("deletewebhook", lambda ww: ww.webhooks.delete("abc123def456", workspace_id=W)),
+    # Time tracking
+    Call(
+        "starttimetracking",
+        lambda ww: ww.time_tracking.start(
+            workspace_id=W,
+            user_id=100,
+            contract_id=100,
+            task_id=500,
+            activity_description="Working on API documentation",
+        ),
+    ),
+    Call("stoptimetracking", lambda ww: ww.time_tracking.stop(workspace_id=W, user_id=100)),
+    Call("getcurrenttrackerdata", lambda ww: ww.time_tracking.current(workspace_id=W, user_id=100)),
+    # Timesheets
+    Call(
+        "gettimesheets",
+        lambda ww: ww.timesheets.list(
+            workspace_id=W,
+            status="submitted",
+            date_from=DAY,
+            date_to=LATER,
+            user_id=100,
+            order_by="desc",
+        ),
+        lambda ww: ww.timesheets.list_many([W, 2]),
+    ),
+    Call("approvetimesheet", lambda ww: ww.timesheets.approve(TIMESHEET, workspace_id=W)),
+    Call(
+        "rejecttimesheet",
+        lambda ww: ww.timesheets.reject(
+            TIMESHEET, workspace_id=W, reason="Hours do not match project requirements"
+        ),
+    ),
+    Call("submittimesheet", lambda ww: ww.timesheets.submit(TIMESHEET, workspace_id=W)),
+    Call("unsubmittimesheet", lambda ww: ww.timesheets.unsubmit(TIMESHEET, workspace_id=W)),
+    # Time requests
+    Call(
+        "gettimerequests",
+        lambda ww: ww.time_requests.list(
+            workspace_id=W,
+            status="pending",
+            user_id=100,
+            project_id=100,
+            date_from=DAY,
+            date_to=LATER,
+        ),
+        lambda ww: ww.time_requests.list_many([W, 2]),
+    ),
+    Call(
+        "createtimerequest",
+        lambda ww: ww.time_requests.create(
+            workspace_id=W,
+            user_id=100,
+            contract_id=100,
+            start=START,
+            end=END,
+            notes="Working on project documentation",
+            task_id=500,
+        ),
+    ),
+    Call("gettimerequest", lambda ww: ww.time_requests.get(TIME_REQUEST, workspace_id=W)),
+    Call("approvetimerequest", lambda ww: ww.time_requests.approve(TIME_REQUEST, workspace_id=W)),
+    Call(
+        "rejecttimerequest",
+        lambda ww: ww.time_requests.reject(
+            TIME_REQUEST, workspace_id=W, comment="Time entry conflicts with project schedule"
+        ),
+    ),
+    # Time entries
+    Call(
+        "gettimeentries",
+        lambda ww: ww.time_entries.list(
+            workspace_id=W, user_id=100, date=DAY, project_id=100, task_id=500
+        ),
+        lambda ww: ww.time_entries.list_many([W, 2], user_id=100, date=DAY),
+    ),
+    Call(
+        "createtimeentry",
+        lambda ww: ww.time_entries.create(
+            workspace_id=W,
+            user_id=100,
+            date=DAY,
+            start_time="09:00",
+            end_time=datetime.time(17, 0),
+            contract_id=100,
+            task_id=500,
+            notes="Working on feature implementation",
+        ),
+        result=lambda answer, entry: TimeEntrySaved(
+            saved_minutes=answer["saved_minutes"], message=answer["message"], entry=entry
+        ),
+    ),
+    Call(
+        "updatetimeentry",
+        lambda ww: ww.time_entries.update(
+            TIME_ENTRY,
+            workspace_id=W,
+            project_id=100,
+            task_id=500,
+            notes=None,
+            end_time="17:30",
+        ),
+    ),
+    Call("deletetimeentry", lambda ww: ww.time_entries.delete(TIME_ENTRY, workspace_id=W)),
+    # Leaves
+    Call(
+        "getleaves",
+        lambda ww: ww.leaves.list(
+            workspace_id=W,
+            policy_id=5,
+            is_paid=True,
+            status="approved",
+            date_from=DAY,
+            date_to=LATER,
+            user_id=100,
+        ),
+        lambda ww: ww.leaves.list_many([W, 2], status=LeaveStatus.APPROVED, is_paid="yes"),
+    ),
+    Call(
+        "createleaverequest",
+        lambda ww: ww.leaves.create(
+            workspace_id=W,
+            user_id=100,
+            policy_id=5,
+            start="2024-02-10",
+            end="2024-02-12",
+            start_time="09:00",
+            end_time="13:00",
+            hours_per_day=4,
+            leave_period=LeavePeriod.FIRST_HALF,
+            reason="I will be out of office for the next 2 days",
+        ),
+    ),
+    Call(
+        "getleavebalances",
+        lambda ww: ww.leaves.balances(
+            workspace_id=W, date_from="2024-01-01", date_to="2024-12-31", user_id=100
+        ),
+    ),
+    # Expenses
+    Call(
+        "getexpenses",
+        lambda ww: ww.expenses.list(workspace_id=W, id=EXPENSE, date_from=DAY, date_to=LATER),
+        lambda ww: ww.expenses.list_many([W, 2], date_from=DAY),
+    ),
+    Call(
+        "createexpense",
+        lambda ww: ww.expenses.create(
+            workspace_id=W,
+            expense_name="Office Supplies",
+            date=DAY,
+            amount=150.5,
+            category_id=CATEGORY,
+            project_id=100,
+            note="Purchased office supplies for Q1",
+            is_billable=True,
+        ),
+    ),
+    Call(
+        "updateexpense",
+        lambda ww: ww.expenses.update(
+            EXPENSE, workspace_id=W, amount=175, note="Receipt corrected", is_billable=False
+        ),
+    ),
+    # Reports
+    Call(
+        "gettrackedhoursreport",
+        lambda ww: ww.reports.tracked_hours(
+            workspace_id=W,
+            start_date=DAY,
+            end_date=WEEK_END,
+            user_id=100,
+            users=[100, 101],
+            projects=[100],
+            teams=[5],
+            titles=[1],
+            currencies=["USD"],
+        ),
+        lambda ww: ww.reports.tracked_hours_many([W, 2], start_date=DAY, end_date=WEEK_END),
+        items=lambda report: report.rows(),
+    ),
+    Call(
+        "getdailytimelinereport",
+        lambda ww: ww.reports.daily_timeline(workspace_id=W, date=DAY, user_ids=[100, 101]),
+        lambda ww: ww.reports.daily_timeline_many([W, 2], date=DAY),
+    ),
+    Call(
+        "getdailyattendancereport",
+        lambda ww: ww.reports.daily_attendance(
+            workspace_id=W, date=DAY, users=[100, 101], status=[AttendanceFilter.LATE, "absent"]
+        ),
+        lambda ww: ww.reports.daily_attendance_many([W, 2], date=DAY),
+    ),
+    Call(
+        "gettaskreport",
+        lambda ww: ww.reports.task_report(
+            workspace_id=W,
+            start_date=DAY,
+            end_date=WEEK_END,
+            users=[100],
+            project_id=[100, 101],
+            task_id=[500],
+            include_no_task=False,
+        ),
+        lambda ww: ww.reports.task_report_many([W, 2], start_date=DAY, end_date=WEEK_END),
+    ),
+    Call(
+        "getactivitylevelreport",
+        lambda ww: ww.reports.activity_level(
+            workspace_id=W, start_date=DAY, end_date=WEEK_END, contract_id=100, user_ids=[100]
+        ),
+        lambda ww: ww.reports.activity_level_many([W, 2], start_date=DAY, end_date=WEEK_END),
+    ),
 ]
 CALLS_BY_ID = {call.operation_id: call for call in CALLS}
 LISTS = [call for call in CALLS if call.many is not None]
@@ -267,6 +498,8 @@ def test_every_operation_of_the_spec_has_a_call() -> None:
 @pytest.mark.parametrize("call", CALLS, ids=lambda call: call.operation_id)
 async def test_static_answer_is_the_example_decoded(mocks: Mocks, call: Call) -> None:
     model, expected = _data_model(call.operation_id)
+    if call.result is not None:
+        expected = call.result(operation(call.operation_id).success()[2], expected)
     async with _session(mocks.static) as ww:
         result = call.run(ww)
         if isinstance(result, AsyncPaginator):
@@ -289,6 +522,8 @@ async def test_static_answer_is_the_example_decoded(mocks: Mocks, call: Call) ->
 @pytest.mark.parametrize("call", LISTS, ids=lambda call: call.operation_id)
 async def test_static_list_many_gives_every_workspace_the_example(mocks: Mocks, call: Call) -> None:
     _model_type, expected = _data_model(call.operation_id)
+    if call.items is not None:
+        expected = call.items(expected)
     assert call.many is not None
     async with _session(mocks.static) as ww:
         results = [result async for result in call.many(ww)]

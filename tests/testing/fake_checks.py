@@ -9,10 +9,13 @@ that must all fail alike.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from fake_helpers import Api, Reply
+from fake_helpers import Api, Reply, Worksite, foreign_work
+
+from webwork_async.testing import FakeWebWork
 
 ISO_MICRO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
@@ -93,3 +96,12 @@ async def forbidden(
 ) -> None:
     """Each call (as for :func:`answers`) is the 403 of a caller without API access."""
     await answers(api, workspace_id, calls, 403, FORBIDDEN)
+
+
+async def refuses_foreign_work(
+    fake: FakeWebWork, site: Worksite, send: Callable[..., Awaitable[Reply]]
+) -> None:
+    """Each body of :func:`~fake_helpers.foreign_work` that ``send(**fields)`` sends is a 422
+    naming the fields it must name."""
+    for fields, wrong in foreign_work(fake, site):
+        assert sorted(field_errors(await send(**fields))) == wrong, fields

@@ -11,6 +11,9 @@ import aiohttp
 from webwork_async.testing import FakeWebWork
 
 TOKEN = "test-token-not-secret"
+#: The fields of a request, and the ``errors`` map of a 422 answer.
+Fields = dict[str, Any]
+Errors = dict[str, list[str]]
 
 
 @dataclass

@@ -59,6 +59,13 @@ class Envelope(Model, Generic[T]):
         return self.pagination
 
 
+class Acknowledgement(Envelope[msgspec.Raw]):
+    """The envelope of an answer whose ``data`` the caller ignores (a write that returns
+    nothing): ``data`` may be left out, as the docs show for some writes, and is never parsed."""
+
+    data: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"null"))
+
+
 class ErrorBody(Model):
     """The body of an error answer (also of a ``success: false`` answer with HTTP 200).
 

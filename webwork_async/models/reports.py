@@ -50,14 +50,26 @@ class TrackedHoursDay(Model):
 
 
 class TrackedHoursRow(Model):
-    """One row of the tracked-hours report, flattened: a day, a user, a project, a contract."""
+    """One row of the tracked-hours report, flattened: a day, a user, a project, a contract.
 
-    date: datetime.date
+    ``day`` is the report's key for the day as the service sent it; ``date`` is that key as a
+    date, or None when it is not one (the row is kept rather than dropped).
+    """
+
+    day: str
+    date: datetime.date | None = None
     user_id: int | None = None
     project_id: int | None = None
     contract_id: int | None = None
     total_minutes: int | None = None
     total_amount: dict[str, float] | None = None
+
+
+def _date(key: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(key)
+    except ValueError:
+        return None
 
 
 class TrackedHoursReport(Model):
@@ -74,7 +86,8 @@ class TrackedHoursReport(Model):
         """Every (day, user, project, contract) of the report as one flat row, by day."""
         return [
             TrackedHoursRow(
-                date=datetime.date.fromisoformat(day),
+                day=day,
+                date=_date(day),
                 user_id=minutes.user_id,
                 project_id=minutes.project_id,
                 contract_id=minutes.contract_id,

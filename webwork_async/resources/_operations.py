@@ -121,6 +121,8 @@ TIME_REQUEST_STATUS = {"status": check.one_of(TimeRequestStatus)}
 LEAVE_STATUS = {"status": check.one_of(LeaveStatus)}
 #: A leave runs from one day to another: ``start`` and ``end`` are dates there, not moments.
 LEAVE_DAYS = {"start": check.calendar_date, "end": check.calendar_date}
+#: References an update may clear with None (a time entry's project or task).
+CLEARABLE_IDS = {"project_id": check.optional_id, "task_id": check.optional_id}
 #: The task report filters by several projects and tasks at once.
 TASK_REPORT_FILTERS = {"project_id": check.positive_ids, "task_id": check.positive_ids}
 #: The attendance report's ``status`` filter takes several values.

@@ -18,7 +18,7 @@ from webwork_async._pagination import AsyncPaginator
 from webwork_async._progress import ProgressCallback
 from webwork_async.models.expenses import Expense
 from webwork_async.resources._base import Resource
-from webwork_async.resources._operations import Operation
+from webwork_async.resources._operations import CLEARABLE_IDS, Operation
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -35,7 +35,9 @@ _CREATE = Operation[Expense](
     Expense,
     frozenset({"workspace_id", "expense_name", "date", "amount", "category_id"}),
 )
-_UPDATE = Operation[Expense | None]("PUT", "expenses/{expense_id}", Expense | None, partial=True)
+_UPDATE = Operation[Expense | None](
+    "PUT", "expenses/{expense_id}", Expense | None, checks=CLEARABLE_IDS, partial=True
+)
 
 
 class ExpensesResource(Resource):

@@ -20,7 +20,7 @@ from webwork_async._progress import ProgressCallback
 from webwork_async.models._base import Envelope
 from webwork_async.models.time_entries import TimeEntry, TimeEntrySaved
 from webwork_async.resources._base import Resource
-from webwork_async.resources._operations import Operation
+from webwork_async.resources._operations import CLEARABLE_IDS, Operation
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -48,7 +48,7 @@ _CREATE = Operation[TimeEntrySaved](
     _OF_A_DAY | {"start_time", "end_time"},
     answer=_saved,
 )
-_UPDATE = Operation[None]("PUT", "time-entries/{time_entry_id}", partial=True)
+_UPDATE = Operation[None]("PUT", "time-entries/{time_entry_id}", checks=CLEARABLE_IDS, partial=True)
 _DELETE = Operation[None]("DELETE", "time-entries/{time_entry_id}")
 
 

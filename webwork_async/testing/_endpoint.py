@@ -5,7 +5,8 @@ which first does what every route of the API does, in the API's order:
 
 1. integer path ids (``ids``): one that is not a plain integer is that object kind's 404;
 2. the parameters: the query string for GET, the JSON body for every write (variant B, DELETE
-   included; a bad body is 400);
+   included; a bad body is 400, and so is a body without ``workspace_id`` where the route
+   says so: ``absent_workspace``);
 3. ``workspace_id`` from there, the route's fields against its :class:`~._fields.Spec` maps and,
    for lists, ``page``/``per_page``: every problem in one 422;
 4. with the state lock held, the workspace: unknown 404, caller not Owner/Executive manager 403;
@@ -25,12 +26,13 @@ from typing import Any, Final, NoReturn
 
 from aiohttp import web
 
-from webwork_async._constants import SERVICE_DEFAULT_PER_PAGE
+from webwork_async._constants import MAX_PER_PAGE, SERVICE_DEFAULT_PER_PAGE
 
 from ._fields import Spec, add_error, validate
 from ._http import (
     API_PREFIX,
     STATE_KEY,
+    ApiError,
     FieldErrors,
     Page,
     json_body,
@@ -76,9 +78,16 @@ class Call:
         """The current time as an API timestamp."""
         return format_timestamp(self.state.now())
 
-    def ok(self, data: Any, message: str, *, status: int = 200) -> web.Response:
-        """The success envelope for ``data``."""
-        return success(self.request, data, message, status=status)
+    def ok(
+        self,
+        data: Any,
+        message: str,
+        *,
+        status: int = 200,
+        beside: Mapping[str, Any] | None = None,
+    ) -> web.Response:
+        """The success envelope for ``data`` (with the top-level fields ``beside``, if any)."""
+        return success(self.request, data, message, status=status, beside=beside)
 
     def listing(self, items: list[Any], message: str) -> web.Response:
         """The success envelope for the requested page of ``items``, with ``meta.pagination``."""
@@ -99,13 +108,17 @@ def endpoint(
     ids: Mapping[str, str] = _NO_IDS,
     paged: bool = False,
     per_page: int = SERVICE_DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
+    absent_workspace: str | None = None,
 ) -> Callable[[Act], Handler]:
     """Wrap a handler of a :class:`Call` into an aiohttp handler (see the module docstring).
 
     ``ids`` maps path parameters to the object kind named in their 404 ("Member");
     ``partial`` validates ``fields`` as an update does, while ``scope`` fields (the
     ``project_id`` a task lives in) are checked as required ones in any case; ``paged`` reads
-    ``page``/``per_page`` (default ``per_page``).
+    ``page``/``per_page`` (default ``per_page``, at most ``max_per_page``). With
+    ``absent_workspace``, a write's body without ``workspace_id`` is the 400 of that message
+    rather than a 422.
     """
 
     def wrap(act: Act) -> Handler:
@@ -119,12 +132,14 @@ def endpoint(
                 workspace_id = workspace_id_from_query(params, errors)
             else:
                 params = await json_body(request)
+                if absent_workspace is not None and params.get("workspace_id") in (None, ""):
+                    raise ApiError(400, absent_workspace, error="Missing workspace_id")
                 workspace_id = workspace_id_from_body(params, errors)
             values = validate(params, fields, errors, partial=partial)
             values.update(validate(params, scope, errors))
             page = Page(per_page=per_page)
             if paged:
-                page = page_params(params, errors, per_page)
+                page = page_params(params, errors, per_page, max_per_page)
             errors.raise_if_any()
             with state.lock:
                 workspace = require_workspace(state, workspace_id)

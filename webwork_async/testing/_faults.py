@@ -441,7 +441,8 @@ class Exchange:
     page: int | None = None
 
     def finish(self, state: FakeState, status: int | None) -> None:
-        """Replace the recorded entry by one telling the outcome (unless the log was reset)."""
+        """Replace the recorded entry by one telling the outcome so far (unless the log was
+        reset); it may be called again, with the status finally sent."""
         done = replace(
             self.entry,
             status=status,
@@ -452,6 +453,7 @@ class Exchange:
         with state.lock:
             if self.index < len(state.requests) and state.requests[self.index] is self.entry:
                 state.requests[self.index] = done
+                self.entry = done
 
 
 def check_rate_limit(request: web.Request, token: str, exchange: Exchange) -> None:
@@ -526,8 +528,10 @@ async def deliver(
         exchange.finish(state, response.status)
         return response
     kind = rule.kind
-    if kind is FaultKind.SLOW and not await request.app[SLOW_KEY].wait(rule.delay):
-        kind = FaultKind.RESET_BEFORE_ANSWER  # the server is shutting down: drop the answer
+    if kind is FaultKind.SLOW:
+        exchange.finish(state, None)  # the handler ran: tell it while the answer waits
+        if not await request.app[SLOW_KEY].wait(rule.delay):
+            kind = FaultKind.RESET_BEFORE_ANSWER  # the server is shutting down: drop it
     if kind is FaultKind.RESET_BEFORE_ANSWER:
         exchange.finish(state, None)
         _drop(request)

@@ -28,6 +28,7 @@ from ._state import format_timestamp
 Rule = Callable[[Any], Any]
 
 _DATE_SHAPE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME_OF_DAY_SHAPE: Final = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 #: ISO 8601 date-times: ``2024-01-15T10:30:00Z``, ``...:00.123456+02:00``; no zone means UTC.
 _TIMESTAMP_SHAPE: Final = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?"
@@ -41,6 +42,8 @@ NAME_MAX: Final = 255
 TEXT_MAX: Final = 65_535
 REQUIRED: Final = "The {field} field is required."
 SELECTED_INVALID: Final = "The selected {field} is invalid."
+#: An ``end_time`` (``HH:mm``) that does not come after its ``start_time``.
+AFTER_START_TIME: Final = "The {field} field must be a time after start time."
 TAKEN: Final = "The {field} has already been taken."
 
 
@@ -305,6 +308,55 @@ def calendar_date() -> Rule:
     return check
 
 
+def time_of_day() -> Rule:
+    """A 24-hour time of day written ``HH:mm`` (kept as that string, which sorts as times do)."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or _TIME_OF_DAY_SHAPE.fullmatch(value) is None:
+            raise Invalid("The {field} field must match the format H:i.")
+        return value
+
+    return check
+
+
+def boolean() -> Rule:
+    """A JSON boolean (``true``/``false``; not 0/1, not a string)."""
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise Invalid("The {field} field must be true or false.")
+        return value
+
+    return check
+
+
+_QUERY_BOOLEANS: Final = {"true": True, "1": True, "false": False, "0": False}
+
+
+def query_boolean() -> Rule:
+    """A query-string boolean: ``true``/``1`` or ``false``/``0``."""
+
+    def check(value: Any) -> bool:
+        found = _QUERY_BOOLEANS.get(value) if isinstance(value, str) else None
+        if found is None:
+            raise Invalid("The {field} field must be true or false.")
+        return found
+
+    return check
+
+
+def comma_list(rule: Rule) -> Rule:
+    """A query-string list sent comma-separated (``users=1,2,3``), each item passing ``rule``;
+    duplicates dropped. An item's problem is reported under ``field.<index>``."""
+
+    def check(value: Any) -> list[Any]:
+        if not isinstance(value, str):
+            raise Invalid("The {field} field must be an array.")
+        return _each(rule, [item.strip() for item in value.split(",")])
+
+    return check
+
+
 def _is_web_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
@@ -330,17 +382,23 @@ def items(rule: Rule, *, min_items: int = 0) -> Rule:
             raise Invalid("The {field} field must be an array.")
         if len(value) < min_items:
             raise Invalid(REQUIRED)
-        clean: list[Any] = []
-        for index, item in enumerate(value):
-            try:
-                checked = rule(item)
-            except Invalid as exc:
-                raise Invalid(exc.message, at=f".{index}") from None
-            if checked not in clean:
-                clean.append(checked)
-        return clean
+        return _each(rule, value)
 
     return check
+
+
+def _each(rule: Rule, values: list[Any]) -> list[Any]:
+    """What ``rule`` makes of each of ``values``, duplicates dropped; the first item that fails
+    is reported under ``field.<index>``."""
+    clean: list[Any] = []
+    for index, item in enumerate(values):
+        try:
+            checked = rule(item)
+        except Invalid as exc:
+            raise Invalid(exc.message, at=f".{index}") from None
+        if checked not in clean:
+            clean.append(checked)
+    return clean
 
 
 def fail_item(errors: FieldErrors, field: str, values: Sequence[Any], bad: Any) -> None:
@@ -351,6 +409,8 @@ def fail_item(errors: FieldErrors, field: str, values: Sequence[Any], bad: Any) 
 #: Rules many groups use.
 POSITIVE_ID: Final = integer(low=1)
 QUERY_ID: Final = query_integer(low=1)
+#: Ids sent comma-separated in the query string (the reports' ``users``, ``projects`` ...).
+QUERY_IDS: Final = comma_list(QUERY_ID)
 #: Why a manager refuses something (a timesheet's reject ``reason``, a request's ``comment``).
 REASON: Final = Spec(text(1000), required=True)
 #: The list filters of an inclusive range of days (``date_to`` not before ``date_from``).

@@ -130,12 +130,18 @@ def success(
     *,
     status: int = 200,
     pagination: dict[str, Any] | None = None,
+    beside: Mapping[str, Any] | None = None,
 ) -> web.Response:
-    """The success envelope: ``success``, ``message``, ``data``, ``meta`` (+ ``pagination``)."""
+    """The success envelope: ``success``, ``message``, ``data``, ``meta`` (+ ``pagination``).
+
+    ``beside`` holds further top-level fields, put between ``message`` and ``data``
+    (``saved_minutes`` of a new time entry).
+    """
     body_meta = meta(request.app[STATE_KEY])
     if pagination is not None:
         body_meta["pagination"] = pagination
-    payload = {"success": True, "message": message, "data": data, "meta": body_meta}
+    payload = {"success": True, "message": message, **(beside or {}), "data": data}
+    payload["meta"] = body_meta
     return json_response(payload, status=status)
 
 
@@ -297,11 +303,15 @@ class Page:
 
 
 def page_params(
-    query: Mapping[str, str], errors: FieldErrors, default: int = SERVICE_DEFAULT_PER_PAGE
+    query: Mapping[str, str],
+    errors: FieldErrors,
+    default: int = SERVICE_DEFAULT_PER_PAGE,
+    most: int = MAX_PER_PAGE,
 ) -> Page:
-    """Validate ``page`` (>= 1) and ``per_page`` (1..100, ``default`` 20) from the query string."""
+    """Validate ``page`` (>= 1) and ``per_page`` (1..``most``, default 100; ``default`` 20)
+    from the query string."""
     page = _bounded_int(query, "page", 1, None, 1, errors)
-    per_page = _bounded_int(query, "per_page", MIN_PER_PAGE, MAX_PER_PAGE, default, errors)
+    per_page = _bounded_int(query, "per_page", MIN_PER_PAGE, most, default, errors)
     return Page(page=page, per_page=per_page)
 
 

@@ -6,14 +6,15 @@ corrupt the state (an unknown workspace or field, a value that is not JSON-ready
 The link functions keep derived data true when one group's change reaches another's rows: a
 project's ``contracts_count`` counts its live contracts, archiving a member or a project ends its
 contracts, archiving a member takes them off every task. The timeline is the time entries every
-time group shares: a stopped tracker and an approved time request add one, timesheets and the
-running tracker's data sum their minutes. Call everything with ``state.lock`` held.
+time group shares: a stopped tracker, an approved time request and ``POST /time-entries`` add
+one, timesheets, the running tracker's data and the reports sum their minutes. Call everything
+with ``state.lock`` held.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
@@ -332,18 +333,20 @@ def full_name(state: FakeState, workspace_id: int, user_id: int) -> str | None:
 
 @dataclass(frozen=True)
 class Work:
-    """What a tracker or a time request is for: a member, their contract, maybe a task."""
+    """What a tracker, a time request or a time entry is for: a member, maybe their contract
+    (none: time without a project) and maybe a task of its project."""
 
     member: Row
-    contract: Row
+    contract: Row | None
     task: Row | None
 
     def fields(self) -> dict[str, Any]:
         """The ids a stored tracker, request or time entry keeps."""
+        contract = {} if self.contract is None else self.contract.data
         return {
             "user_id": self.member.data["id"],
-            "contract_id": self.contract.data["id"],
-            "project_id": self.contract.data["project_id"],
+            "contract_id": contract.get("id"),
+            "project_id": contract.get("project_id"),
             "task_id": None if self.task is None else self.task.data["id"],
         }
 
@@ -351,19 +354,25 @@ class Work:
 def tracked_work(call: Call) -> Work:
     """The :class:`Work` of the call's ``user_id``, ``contract_id`` and ``task_id``.
 
-    The user must be a live member, the contract a live contract of that user, the task (if
-    any) a live task of the contract's project; each that is not is a 422 on its field, all of
-    them in one answer.
+    The user must be a live member, the contract (if any) a live contract of that user, the
+    task (if any) a live task of the contract's project, which a task needs; each that is not
+    is a 422 on its field, all of them in one answer.
     """
     state, values = call.state, call.values
     user_id = values["user_id"]
     member = selected(call, "user_id", state.members.get((call.workspace_id, user_id)))
-    contract = selected(
-        call,
-        "contract_id",
-        state.contracts.get(values["contract_id"]),
-        lambda row: row.data["user_id"] == user_id,
-    )
+    contract = None
+    if values.get("contract_id") is not None:
+        contract = selected(
+            call,
+            "contract_id",
+            state.contracts.get(values["contract_id"]),
+            lambda row: row.data["user_id"] == user_id,
+        )
+    elif values.get("task_id") is not None:
+        add_error(
+            call.errors, "contract_id", "The {field} field is required when task id is present."
+        )
     task = None
     if values.get("task_id") is not None and contract is not None:
         project_id = contract.data["project_id"]
@@ -375,7 +384,6 @@ def tracked_work(call: Call) -> Work:
         )
     call.errors.raise_if_any()
     assert member is not None
-    assert contract is not None
     return Work(member, contract, task)
 
 
@@ -409,6 +417,17 @@ _ENTRY_STORED: Final = tuple(
 _ENTRIES: Final = uuid_builder(
     "Time entry", _ENTRY_STORED, {"method": MANUAL_TIME}, lambda state: state.time_entries
 )
+
+
+def live_time_entry(call: Call, param: str) -> Row:
+    """The call's workspace's time entry named by the path's ``param``, else the 404 "Time
+    entry not found"."""
+    return _ENTRIES.live(call, param)
+
+
+def entry_period(data: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """The UTC start and end of a stored time entry (``None`` for one that is no timestamp)."""
+    return parse_timestamp(data["start_time"]), parse_timestamp(data["end_time"])
 
 
 def whole_minutes(start: datetime, end: datetime) -> int:
@@ -467,11 +486,39 @@ def time_entries(
 ) -> list[dict[str, Any]]:
     """TimeEntry objects of the workspace in creation order: those of ``user_id`` (if given)
     with a ``date`` from ``first`` to ``last`` (``YYYY-MM-DD``, inclusive, either open)."""
-    found = []
-    for row in state.time_entries.in_workspace(workspace_id):
-        day = row.data["date"] or ""
-        if user_id is not None and row.data["user_id"] != user_id:
-            continue
-        if (first is None or day >= first) and (last is None or day <= last):
-            found.append(render_time_entry(state, row))
-    return found
+    return [
+        render_time_entry(state, row)
+        for row in state.time_entries.in_workspace(workspace_id)
+        if (user_id is None or row.data["user_id"] == user_id)
+        and within(row.data["date"], first, last)
+    ]
+
+
+def within(day: str | None, first: str | None, last: str | None) -> bool:
+    """Whether the ``YYYY-MM-DD`` ``day`` is in ``first``..``last`` (inclusive, either open;
+    no day is before every one)."""
+    day = day or ""
+    return (first is None or day >= first) and (last is None or day <= last)
+
+
+def sum_minutes(
+    entries: Iterable[Mapping[str, Any]], fields: Sequence[str], **extra: Any
+) -> list[dict[str, Any]]:
+    """One row per distinct value of ``fields`` among TimeEntry objects ``entries`` (in the
+    order first seen): those fields, the ``total_minutes`` of its entries, then ``extra``."""
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for entry in entries:
+        key = tuple(entry[name] for name in fields)
+        row = rows.setdefault(key, {**pick(entry, fields), "total_minutes": 0, **extra})
+        row["total_minutes"] += entry["duration_minutes"] or 0
+    return list(rows.values())
+
+
+def daily_minutes(
+    entries: Iterable[Mapping[str, Any]], fields: Sequence[str], **extra: Any
+) -> dict[str, list[dict[str, Any]]]:
+    """:func:`sum_minutes` of the TimeEntry objects ``entries`` of each ``date``, by date."""
+    days: dict[str, list[Mapping[str, Any]]] = {}
+    for entry in sorted(entries, key=lambda item: item["date"] or ""):
+        days.setdefault(entry["date"] or "", []).append(entry)
+    return {day: sum_minutes(found, fields, **extra) for day, found in days.items()}

@@ -26,10 +26,14 @@ from aiohttp.typedefs import Handler
 
 from . import (
     contracts,
+    expenses,
+    leaves,
     members,
     project_viewers,
     projects,
+    reports,
     tasks,
+    time_entries,
     time_requests,
     time_tracking,
     timesheets,
@@ -60,7 +64,8 @@ from ._http import (
     parse_digits,
     query_params,
 )
-from ._rows import insert_time_entry, matching, render_time_entry, time_entries
+from ._rows import insert_time_entry, matching, render_time_entry
+from ._rows import time_entries as timeline
 from ._seed import seed_state
 from ._state import FakeState, RecordedRequest, Row, utcnow
 
@@ -75,8 +80,12 @@ _GROUPS: Final = (
     tasks,
     project_viewers,
     time_tracking,
+    time_entries,
     timesheets,
     time_requests,
+    leaves,
+    expenses,
+    reports,
     webhooks,
 )
 _START_TIMEOUT: Final = 30.0
@@ -221,11 +230,14 @@ class FakeWebWork:
     Build data with :meth:`add_workspace`, :meth:`add_project`, :meth:`add_member`,
     :meth:`add_contract`, :meth:`add_task`, :meth:`add_viewer`, :meth:`add_webhook`,
     :meth:`add_time_entry`, :meth:`add_running_tracker`, :meth:`add_timesheet`,
-    :meth:`add_time_request` or :meth:`seed`, serve it with :meth:`serve` (current event loop)
-    or :meth:`serve_in_thread` (own loop and thread), point the client at :attr:`base_url` with
-    :attr:`token`, then assert on :meth:`projects`, :meth:`members`, :meth:`contracts`,
-    :meth:`tasks`, :meth:`viewers`, :meth:`webhooks`, :meth:`time_entries`,
-    :meth:`running_trackers`, :meth:`timesheets`, :meth:`time_requests` and :attr:`requests`.
+    :meth:`add_time_request`, :meth:`add_leave_policy`, :meth:`add_leave` (decided with
+    :meth:`decide_leave`), :meth:`add_expense_category`, :meth:`add_expense` or :meth:`seed`,
+    serve it with :meth:`serve` (current event loop) or :meth:`serve_in_thread` (own loop and
+    thread), point the client at :attr:`base_url` with :attr:`token`, then assert on
+    :meth:`projects`, :meth:`members`, :meth:`contracts`, :meth:`tasks`, :meth:`viewers`,
+    :meth:`webhooks`, :meth:`time_entries`, :meth:`running_trackers`, :meth:`timesheets`,
+    :meth:`time_requests`, :meth:`leaves`, :meth:`leave_policies`, :meth:`expenses`,
+    :meth:`expense_categories` and :attr:`requests`. The reports sum the time entries.
     :meth:`inject` and :meth:`enforce_rate_limit` make it misbehave like a real network and
     server. All state access is guarded by one ``threading.RLock``.
     """
@@ -255,6 +267,10 @@ class FakeWebWork:
                 "timesheets": state.timesheets,
                 "time_requests": state.time_requests,
                 "time_entries": state.time_entries,
+                "leave_policies": state.leave_policies,
+                "leaves": state.leaves,
+                "expense_categories": state.expense_categories,
+                "expenses": state.expenses,
             }
             counts = ", ".join(f"{name}={len(rows)}" for name, rows in tables.items())
         return f"<FakeWebWork base_url={self.base_url!r} {counts}>"
@@ -464,6 +480,89 @@ class FakeWebWork:
             time_requests.insert_time_request, time_requests.render, workspace_id, given
         )
 
+    def add_leave_policy(
+        self,
+        workspace_id: int,
+        *,
+        name: str,
+        days_per_year: float,
+        paid: bool = True,
+        hour_based: bool = False,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Store a leave policy (the API has no route for them); return a copy of it.
+
+        Leaves under it are paid (``is_paid`` "yes") or not; an hour-based one needs hours on
+        ``POST /leaves``. Each member's balance of it starts at ``days_per_year``. ``fields``:
+        ``id`` (the next free one unless given). Raises like :meth:`add_project`.
+        """
+        given = {"name": name, "days_per_year": days_per_year, "paid": paid, **fields}
+        given["hour_based"] = hour_based
+        return self._add(leaves.insert_policy, leaves.render_policy, workspace_id, given)
+
+    def add_leave(
+        self,
+        workspace_id: int,
+        *,
+        user_id: int,
+        policy_id: int,
+        start: str | date,
+        end: str | date,
+        status: str = "pending",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Store a member's leave from ``start`` to ``end`` (days, inclusive) directly (no API
+        validation); return a copy of its Leave object.
+
+        ``fields`` are further Leave fields (``note``, ``created_by``, ``approved_by``,
+        ``rejected_by``, ``reject_reason``, ``created_on``, ``id``) and what a request may say
+        (``start_time``, ``end_time``, ``hours_per_day``, ``leave_period``). Raises like
+        :meth:`add_project`.
+        """
+        given = {"user_id": user_id, "policy_id": policy_id, "start_date": start, **fields}
+        given.update(end_date=end, status=status)
+        return self._add(leaves.insert_leave, leaves.render, workspace_id, given)
+
+    def decide_leave(
+        self, workspace_id: int, leave_id: str, status: str, *, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Approve (``status`` "approved") or reject ("rejected", with ``reason``) a pending
+        leave as the caller, as a manager does in the app; return a copy of its Leave object.
+
+        A leave is decided once: deciding it again raises ``ValueError`` ("already decided"),
+        as does another status or a reason for an approval; ``KeyError`` for a leave that is
+        not the workspace's.
+        """
+        return json_copy(leaves.decide(self._state, workspace_id, leave_id, status, reason))
+
+    def add_expense_category(
+        self, workspace_id: int, *, name: str, **fields: Any
+    ) -> dict[str, Any]:
+        """Store an expense category (the API has no route for them); return a copy of it,
+        ``id`` a new UUID unless given in ``fields``. Raises like :meth:`add_project`."""
+        given = {"name": name, **fields}
+        return self._add(expenses.insert_category, expenses.render_category, workspace_id, given)
+
+    def add_expense(
+        self,
+        workspace_id: int,
+        *,
+        expense_name: str,
+        amount: float,
+        date: str | date,
+        category_id: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Store an expense directly (no API validation); return a copy of its Expense object.
+
+        ``fields``: ``project_id``, ``note``, ``is_billable`` (default false), ``user_id``
+        (whose name ``member`` shows; default the caller), ``created_at``, ``id``. Raises
+        like :meth:`add_project`.
+        """
+        given = {"expense_name": expense_name, "amount": amount, "date": date, **fields}
+        given["category_id"] = category_id
+        return self._add(expenses.insert_expense, expenses.render, workspace_id, given)
+
     def _add(
         self,
         insert: Callable[[FakeState, int, dict[str, Any]], dict[str, Any]],
@@ -557,7 +656,7 @@ class FakeWebWork:
     def time_entries(self, workspace_id: int) -> list[dict[str, Any]]:
         """Copies of the workspace's TimeEntry objects (the timeline) in creation order."""
         with self._state.lock:
-            return json_copy(time_entries(self._state, workspace_id))
+            return json_copy(timeline(self._state, workspace_id))
 
     def running_trackers(self, workspace_id: int) -> list[dict[str, Any]]:
         """Copies of the workspace's running trackers ordered by user id."""
@@ -573,6 +672,26 @@ class FakeWebWork:
         """Copies of the workspace's TimeRequest objects in creation order."""
         with self._state.lock:
             return json_copy(time_requests.list_stored(self._state, workspace_id))
+
+    def leaves(self, workspace_id: int) -> list[dict[str, Any]]:
+        """Copies of the workspace's Leave objects in creation order."""
+        with self._state.lock:
+            return json_copy(leaves.list_stored(self._state, workspace_id))
+
+    def leave_policies(self, workspace_id: int) -> list[dict[str, Any]]:
+        """Copies of the workspace's leave policies ordered by id."""
+        with self._state.lock:
+            return json_copy(leaves.list_policies(self._state, workspace_id))
+
+    def expenses(self, workspace_id: int) -> list[dict[str, Any]]:
+        """Copies of the workspace's Expense objects in creation order."""
+        with self._state.lock:
+            return json_copy(expenses.list_stored(self._state, workspace_id))
+
+    def expense_categories(self, workspace_id: int) -> list[dict[str, Any]]:
+        """Copies of the workspace's expense categories in creation order."""
+        with self._state.lock:
+            return json_copy(expenses.list_categories(self._state, workspace_id))
 
     def project_count(
         self, workspace_id: int | None = None, *, include_archived: bool = False

@@ -9,8 +9,9 @@ Each API group keeps its objects in its own :class:`Table` attribute; new groups
 Members and project viewers are kept per workspace by user id (the same user may belong to several
 workspaces), so their tables are keyed by ``(workspace_id, user_id)``; user ids come from
 :attr:`FakeState.users`, one id per e-mail address across the whole fake. Objects whose API ids
-are opaque strings (webhooks, timesheets, time requests, time entries) live in an
-:class:`OpaqueTable`, under internal numbers that keep them in creation order.
+are opaque strings (webhooks, timesheets, time requests, time entries, leaves, expenses and
+expense categories) live in an :class:`OpaqueTable`, under internal numbers that keep them in
+creation order.
 """
 
 from __future__ import annotations
@@ -169,6 +170,10 @@ class OpaqueTable(Table[int]):
         number = self._numbers.get(api_id)
         return None if number is None else self.get(number)
 
+    def take(self, api_id: str) -> Row:
+        """Take the row whose API id is ``api_id`` out (``KeyError`` if there is none)."""
+        return self.remove(self._numbers[api_id])
+
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (the default clock)."""
@@ -195,6 +200,27 @@ def format_date(day: date) -> str:
     return day.isoformat()
 
 
+_MONTHS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
+def format_display_date(day: date) -> str:
+    """Format a calendar date for display, as expenses show theirs: ``Jan 15, 2024``."""
+    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year:04d}"
+
+
 class FakeState:
     """All mutable data of one fake server, guarded by :attr:`lock`."""
 
@@ -215,6 +241,10 @@ class FakeState:
         self.time_requests = OpaqueTable()
         #: The timeline: every tracked period (stopped trackers, approved requests, entries).
         self.time_entries = OpaqueTable()
+        self.leave_policies: Table[int] = Table()
+        self.leaves = OpaqueTable()
+        self.expense_categories = OpaqueTable()
+        self.expenses = OpaqueTable()
         #: User id of every e-mail address seen (case-insensitive), members and viewers alike.
         self.users: dict[str, int] = {CALLER_EMAIL: CALLER_USER_ID}
         self.requests: list[RecordedRequest] = []

@@ -40,6 +40,7 @@ from ._rows import (
     picker,
     tracked_work,
     uuid_builder,
+    within,
 )
 from ._state import CALLER_USER_ID, FakeState, Row
 
@@ -107,12 +108,6 @@ def list_stored(state: FakeState, workspace_id: int) -> list[dict[str, Any]]:
     return _BUILDER.listed(state, workspace_id, render)
 
 
-def _starts_within(item: dict[str, Any], first: str | None, last: str | None) -> bool:
-    """Whether the day of ``item``'s start is in ``first``..``last`` (inclusive, either open)."""
-    day = (item["start"] or "")[:10]
-    return (first is None or day >= first) and (last is None or day <= last)
-
-
 # --- handlers ----------------------------------------------------------------------------------
 
 ROUTES: Final = Routes("/time-requests")
@@ -129,7 +124,7 @@ def list_time_requests(call: Call) -> web.Response:
     items = [
         item
         for item in matching(list_stored(call.state, call.workspace_id), **values)
-        if _starts_within(item, first, last)
+        if within((item["start"] or "")[:10], first, last)
     ]
     return call.listing(items, "Time requests retrieved successfully")
 

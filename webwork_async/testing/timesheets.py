@@ -22,6 +22,7 @@ from ._endpoint import Call, Routes
 from ._fields import DATE_RANGE, QUERY_ID, REASON, Spec, one_of, text
 from ._rows import (
     change_status,
+    daily_minutes,
     full_name,
     matching,
     pick,
@@ -94,15 +95,8 @@ def insert_timesheet(
 
 def _breakdown(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The minutes of ``entries`` by date, then by (project, contract), in date order."""
-    days: dict[str, dict[tuple[Any, Any], dict[str, Any]]] = {}
-    for entry in sorted(entries, key=lambda item: item["date"] or ""):
-        key = (entry["project_id"], entry["contract_id"])
-        day = days.setdefault(entry["date"] or "", {})
-        if key not in day:
-            names = ("project_id", "project_name", "contract_id")
-            day[key] = {**pick(entry, names), "total_minutes": 0, "total_amount": None}
-        day[key]["total_minutes"] += entry["duration_minutes"] or 0
-    return {date: list(groups.values()) for date, groups in days.items()}
+    names = ("project_id", "project_name", "contract_id")
+    return daily_minutes(entries, names, total_amount=None)
 
 
 def render(state: FakeState, row: Row) -> dict[str, Any]:
