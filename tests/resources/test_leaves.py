@@ -94,24 +94,11 @@ async def test_an_hour_based_policy_needs_its_hours_and_balances_need_a_range(
     hours = webwork_fake.add_leave_policy(
         team.workspace_id, name="Doctor", days_per_year=5, hour_based=True
     )
+    day = {"start": "2026-04-01", "end": "2026-04-01"}
+    where = {"workspace_id": team.workspace_id, "user_id": team.user_id, "policy_id": hours["id"]}
     with pytest.raises(ValidationError):
-        await ww.leaves.create(
-            workspace_id=team.workspace_id,
-            user_id=team.user_id,
-            policy_id=hours["id"],
-            start="2026-04-01",
-            end="2026-04-01",
-        )
-    await ww.leaves.create(
-        workspace_id=team.workspace_id,
-        user_id=team.user_id,
-        policy_id=hours["id"],
-        start="2026-04-01",
-        end="2026-04-01",
-        start_time="09:00",
-        end_time="13:00",
-        hours_per_day=4,
-    )
+        await ww.leaves.create(**where, **day)
+    await ww.leaves.create(**where, **day, start_time="09:00", end_time="13:00", hours_per_day=4)
     assert len(await ww.leaves.list(workspace_id=team.workspace_id)) == 1
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from team import Team
 from test_operations import TIME_WRITES, operations
-from test_writes import Write
+from test_writes import Write, retrying_session
 
-from webwork_async import AsyncSession, RetryPolicy, WebWorkError
+from webwork_async import AsyncSession, WebWorkError
 from webwork_async.testing import FakeWebWork
 
 UTC = datetime.timezone.utc
@@ -156,14 +156,7 @@ FAULTS = [
 async def test_a_time_write_is_sent_once_and_carried_out_at_most_once(
     webwork_fake: FakeWebWork, team: Team, write: Write, fault: str, acted: bool
 ) -> None:
-    assert webwork_fake.base_url is not None
-    async with AsyncSession(
-        token=webwork_fake.token,
-        base_url=webwork_fake.base_url,
-        rate_limit=None,
-        timeout=0.5,
-        retry=RetryPolicy(max_retries=3, backoff=0.001),
-    ) as ww:
+    async with retrying_session(webwork_fake, timeout=0.5) as ww:
         made = prepare(webwork_fake, team)
         if write.name == "time_tracking._STOP":
             await start_tracker(ww, made)

@@ -237,17 +237,20 @@ WRITES = [
 ]
 
 
+def retrying_session(fake: FakeWebWork, **options: Any) -> AsyncSession:
+    """A session on the fake that retries at once (whatever it may retry), unpaced."""
+    assert fake.base_url is not None
+    retry = RetryPolicy(max_retries=3, backoff=0.001)
+    return AsyncSession(
+        token=fake.token, base_url=fake.base_url, rate_limit=None, retry=retry, **options
+    )
+
+
 @pytest.mark.parametrize("write", WRITES, ids=lambda w: w.name)
 async def test_a_post_is_never_replayed_and_an_idempotent_write_is(
     webwork_fake: FakeWebWork, team: Team, write: Write
 ) -> None:
-    assert webwork_fake.base_url is not None
-    async with AsyncSession(
-        token=webwork_fake.token,
-        base_url=webwork_fake.base_url,
-        rate_limit=None,
-        retry=RetryPolicy(max_retries=2, backoff=0.001),
-    ) as ww:
+    async with retrying_session(webwork_fake) as ww:
         made = await objects(ww, team, webwork_fake)
         path = write.path(made)
         webwork_fake.reset_requests()
