@@ -205,7 +205,10 @@ def encode_query(params: Mapping[str, object]) -> dict[str, str]:
     for name, value in params.items():
         if value is None:
             continue
-        if isinstance(value, (list, tuple)):
+        kind = type(value)
+        if kind is int or kind is str:  # ids and pages, on every request: kept cheap
+            query[name] = str(value)
+        elif isinstance(value, (list, tuple)):
             query[name] = ",".join(_query_value(item) for item in value)
         else:
             query[name] = _query_value(value)
