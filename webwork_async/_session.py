@@ -45,6 +45,7 @@ from webwork_async.resources import (
     WebhooksResource,
     WorkspacesResource,
 )
+from webwork_async.resources.raw import RawResource
 
 __all__ = ["AsyncSession"]
 
@@ -201,6 +202,9 @@ class AsyncSession:
     """Expenses: list, create, update."""
     reports: ReportsResource
     """Reports: tracked hours, daily timeline and attendance, tasks, activity levels."""
+    api: RawResource
+    """Any path by method: ``await ww.api.request("GET", "projects", params=...)`` and
+    ``ww.api.paginate("projects", params=...)``, answered as plain JSON values."""
 
     def __init__(
         self,
@@ -305,6 +309,7 @@ class AsyncSession:
         self.leaves = LeavesResource(self._core)
         self.expenses = ExpensesResource(self._core)
         self.reports = ReportsResource(self._core)
+        self.api = RawResource(self._core)
 
     def __repr__(self) -> str:
         if "_core" not in vars(self):  # a repr while __init__ refuses its arguments

@@ -16,14 +16,20 @@ from webwork_async import AsyncSession, InvalidArgumentError, TaskStatus, Webhoo
 from webwork_async.resources import _operations
 from webwork_async.resources._base import Resource
 from webwork_async.resources._operations import ARGUMENT_CHECKS, Operation
+from webwork_async.resources.raw import RawResource
 
 # Parameters that are never fields of a request.
 NOT_FIELDS = {"self", "options", "page", "per_page", "progress", "workspace_ids", "projects"}
 
 
 def resources() -> dict[str, Resource]:
+    """The session's API groups (not ``ww.api``, which takes any method and path)."""
     session = AsyncSession(token="t", base_url="http://127.0.0.1:9/api/v2/")
-    return {name: value for name, value in vars(session).items() if isinstance(value, Resource)}
+    return {
+        name: value
+        for name, value in vars(session).items()
+        if isinstance(value, Resource) and not isinstance(value, RawResource)
+    }
 
 
 def operations() -> list[tuple[str, Operation[object]]]:

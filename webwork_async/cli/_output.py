@@ -1,0 +1,89 @@
+"""How results are written: data to stdout as a table, JSON, JSON lines or CSV; everything else
+(progress, warnings, failures, summaries) to stderr."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, TextIO
+
+import msgspec
+
+__all__ = ["FORMATS", "default_format", "plain", "write_items", "write_stream", "write_value"]
+
+FORMATS = ("table", "json", "jsonl", "csv")
+_encoder = msgspec.json.Encoder()
+
+
+def default_format(stream: TextIO) -> str:
+    """A table for a person at a terminal, JSON lines for a pipe."""
+    return "table" if stream.isatty() else "jsonl"
+
+
+def plain(value: object) -> Any:
+    """A model (or anything msgspec knows) as plain JSON values: dicts, lists, strings."""
+    return msgspec.to_builtins(value)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return _encoder.encode(value).decode()
+    return str(value)
+
+
+def write_items(rows: Iterable[dict[str, Any]], fmt: str, out: TextIO | None = None) -> None:
+    """Write list items (to stdout by default). ``jsonl`` streams them one by one; the others
+    gather them first."""
+    out = out or sys.stdout  # looked up now: a test runner swaps sys.stdout
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(_encoder.encode(row).decode() + "\n")
+        return
+    gathered = list(rows)
+    if fmt == "json":
+        out.write(_encoder.encode(gathered).decode() + "\n")
+        return
+    columns = list(dict.fromkeys(name for row in gathered for name in row))
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows([[_cell(row.get(name)) for name in columns] for row in gathered])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, show_lines=False)
+    for row in gathered:
+        table.add_row(*(_cell(row.get(name)) for name in columns))
+    Console(file=out, width=None if out.isatty() else 200).print(table)
+
+
+def write_value(value: Any, fmt: str, out: TextIO | None = None) -> None:
+    """Write one result: an object as a one-row table (or CSV), JSON otherwise."""
+    out = out or sys.stdout
+    if isinstance(value, dict) and fmt in ("table", "csv"):
+        write_items([value], fmt, out)
+    elif isinstance(value, list):
+        write_items(
+            [item if isinstance(item, dict) else {"value": item} for item in value], fmt, out
+        )
+    else:
+        out.write(_encoder.encode(value).decode() + "\n")
+
+
+async def write_stream(items: AsyncIterator[Any], fmt: str, out: TextIO | None = None) -> int:
+    """Write the items of an async iterator (a paginator walked page by page): JSON lines as
+    they arrive, the other formats once all are in. Returns how many there were."""
+    out = out or sys.stdout
+    count = 0
+    if fmt == "jsonl":
+        async for item in items:
+            out.write(_encoder.encode(plain(item)).decode() + "\n")
+            count += 1
+        return count
+    rows = [plain(item) async for item in items]
+    write_items(rows, fmt, out)
+    return len(rows)
