@@ -36,7 +36,6 @@ from webwork_async.cli._output import (
     write_value,
 )
 from webwork_async.errors import ConfigurationError, InvalidArgumentError
-from webwork_async.resources._base import Resource
 
 __all__ = ["main", "webwork"]
 
@@ -236,7 +235,7 @@ def _help(target: object) -> str:
 _ROLE = re.compile(r":[a-z]+:`~?(?:[^`<]*<)?([^`>]+)>?`")
 
 
-def _group(name: str, kind: type[Resource]) -> click.Group:
+def _group(name: str, kind: type) -> click.Group:
     summary = _help(kind).split("\n", 1)[0]
     group = click.Group(name.replace("_", "-"), help=summary.split(": ", 1)[-1])
     for action in actions(name, kind):

@@ -23,9 +23,7 @@ from typing import Any
 import click
 from msgspec import UNSET, UnsetType
 
-from webwork_async import AsyncSession
-from webwork_async.resources._base import Resource
-from webwork_async.resources.raw import RawResource
+from webwork_async import AsyncSession, resources
 
 __all__ = ["Action", "actions", "groups"]
 
@@ -56,17 +54,16 @@ class Action:
         return "workspace_id" in inspect.signature(self.method).parameters
 
 
-def groups() -> dict[str, type[Resource]]:
-    """The session's API groups by attribute name (``ww.time_entries``), ``ww.api`` aside."""
-    hints = typing.get_type_hints(AsyncSession)
+def groups() -> dict[str, type]:
+    """The session's API groups by attribute name (``ww.time_entries``): its attributes typed
+    with a class that :mod:`webwork_async.resources` exports (``ww.api`` is not one)."""
+    exported = {getattr(resources, name) for name in resources.__all__}
     return {
-        name: kind
-        for name, kind in hints.items()
-        if isinstance(kind, type) and issubclass(kind, Resource) and kind is not RawResource
+        name: kind for name, kind in typing.get_type_hints(AsyncSession).items() if kind in exported
     }
 
 
-def actions(group: str, kind: type[Resource]) -> Iterator[Action]:
+def actions(group: str, kind: type) -> Iterator[Action]:
     """The commands of one group: every public method, a ``*_many`` only as a list's bulk form."""
     members = dict(inspect.getmembers(kind, inspect.isfunction))
     for name, method in sorted(members.items()):
