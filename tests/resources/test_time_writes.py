@@ -142,6 +142,7 @@ WRITES = [
     Write("expenses._CREATE", "POST", lambda o: "expenses", add_expense),
 ]
 
+SLOW_TIMEOUT, SLOW_ANSWER = 1.0, 3.0  # seconds: the client's timeout, the slow answer's delay
 #: (fault, whether the service acted before the client saw it fail)
 FAULTS = [
     ("server_error", False),
@@ -156,13 +157,16 @@ FAULTS = [
 async def test_a_time_write_is_sent_once_and_carried_out_at_most_once(
     webwork_fake: FakeWebWork, team: Team, write: Write, fault: str, acted: bool
 ) -> None:
-    async with retrying_session(webwork_fake, timeout=0.5) as ww:
+    # Only the slow answer is to outlast the timeout: the others keep the default (30 s), so a
+    # loaded machine cannot time out the set-up requests.
+    timeout = {"timeout": SLOW_TIMEOUT} if fault == "slow" else {}
+    async with retrying_session(webwork_fake, **timeout) as ww:
         made = prepare(webwork_fake, team)
         if write.name == "time_tracking._STOP":
             await start_tracker(ww, made)
         path = write.path(made)
         webwork_fake.reset_requests()
-        webwork_fake.inject(fault, method=write.method, path=path, times=1, delay=2.0)
+        webwork_fake.inject(fault, method=write.method, path=path, times=1, delay=SLOW_ANSWER)
         with pytest.raises(WebWorkError) as caught:
             await write.call(ww, made)
         assert caught.value.attempts == 1
