@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import pty
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -234,3 +235,46 @@ def test_the_console_script_runs_as_a_real_process(shell: Shell) -> None:
     assert [row["name"] for row in csv.DictReader(io.StringIO(done.stdout))] == ["Real"]
     assert "every workspace done" in done.stderr
     assert shell.fake.token not in done.stdout + done.stderr
+
+
+def test_a_bulk_list_shows_a_bar_on_a_terminal_and_only_the_summary_in_a_pipe(
+    shell: Shell,
+) -> None:
+    """The bar goes to stderr when it is a terminal (a pseudo-terminal here); stdout stays data."""
+    for _ in range(3):
+        shell.fake.add_workspace()
+    script = Path(sys.executable).with_name("webwork")
+    command = [str(script), "--base-url", shell.base_url, "--rate-limit", "off",
+               "workspaces", "list", "--format", "json"]  # fmt: skip
+    bulk = [str(script), "--base-url", shell.base_url, "--rate-limit", "off",
+            "projects", "list", "--all-workspaces", "--format", "json"]  # fmt: skip
+    env = {**os.environ, "WEBWORK_TOKEN": shell.fake.token, "HOME": str(shell.home),
+           "COLUMNS": "120", "TERM": "xterm"}  # fmt: skip
+    assert subprocess.run(command, env=env, capture_output=True, check=False).returncode == 0
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            bulk, env=env, stdout=subprocess.PIPE, stderr=follower, timeout=60, check=False
+        )
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: everything was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["failures"] == []
+    text = shown.decode(errors="replace")
+    assert "projects list" in text and "requests" in text  # the bar
+    assert "every workspace done" in text
+    piped = subprocess.run(bulk, env=env, capture_output=True, text=True, check=False)
+    assert piped.stderr.strip() == "every workspace done"

@@ -31,6 +31,7 @@ from webwork_async.cli._output import (
     FORMATS,
     default_format,
     plain,
+    progress_bar,
     write_items,
     write_stream,
     write_value,
@@ -146,9 +147,9 @@ async def _all_workspaces(ww: AsyncSession) -> list[int]:
     return [workspace.id async for workspace in ww.workspaces.list()]
 
 
-async def _write_bulk(context: _Context, results: AsyncIterator[WorkspaceResult[Any]]) -> None:
+async def _write_bulk(context: _Context, results: AsyncIterator[WorkspaceResult[Any]]) -> int:
     """Every workspace's items, each row with its ``workspace_id``; failures on stderr (and in
-    the JSON output), each one reported."""
+    the JSON output), each one reported. Returns how many workspaces failed."""
     rows: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     streaming = context.format == "jsonl"
@@ -173,10 +174,8 @@ async def _write_bulk(context: _Context, results: AsyncIterator[WorkspaceResult[
         write_value({"data": rows, "failures": failures}, "json")
     elif not streaming:
         write_items(rows, context.format)
-    if failures:
-        context.failed = True
-    if not context.quiet:
-        context.warn(f"{len(failures)} workspace(s) failed" if failures else "every workspace done")
+    context.failed = context.failed or bool(failures)
+    return len(failures)
 
 
 def _command(action: Action) -> click.Command:
@@ -198,8 +197,14 @@ def _command(action: Action) -> click.Command:
             if len(workspace_ids) > 1 or every:
                 if action.many is None or not action.is_list:
                     raise UsageProblem(f"{action.group} {action.name} takes one --workspace")
-                bulk = getattr(resource, action.many.__name__)(workspace_ids, **arguments)
-                await _write_bulk(context, bulk)
+                many = getattr(resource, action.many.__name__)
+                with progress_bar(f"{action.group} {action.name}", context.quiet) as show:
+                    failed = await _write_bulk(
+                        context, many(workspace_ids, progress=show, **arguments)
+                    )
+                if not context.quiet:  # after the bar, which a line of its time would cut
+                    summary = f"{failed} workspace(s) failed" if failed else "every workspace done"
+                    context.warn(summary)
                 return
             if workspace_ids:
                 arguments["workspace_id"] = workspace_ids[0]

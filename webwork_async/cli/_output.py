@@ -3,14 +3,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, TextIO
 
 import msgspec
 
-__all__ = ["FORMATS", "default_format", "plain", "write_items", "write_stream", "write_value"]
+from webwork_async import JobProgress, ProgressCallback
+
+__all__ = [
+    "FORMATS",
+    "default_format",
+    "plain",
+    "progress_bar",
+    "write_items",
+    "write_stream",
+    "write_value",
+]
 
 FORMATS = ("table", "json", "jsonl", "csv")
 _encoder = msgspec.json.Encoder()
@@ -87,3 +98,49 @@ async def write_stream(items: AsyncIterator[Any], fmt: str, out: TextIO | None =
     rows = [plain(item) async for item in items]
     write_items(rows, fmt, out)
     return len(rows)
+
+
+#: The bar's counters: requests sent, retries, waits for the rate limiter.
+_COUNTS = (
+    "{task.fields[requests]} requests, {task.fields[retries]} retries, "
+    "{task.fields[waits]} rate-limit waits"
+)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, quiet: bool) -> Iterator[ProgressCallback | None]:
+    """A bar on stderr for a bulk job, fed by its ``progress`` callback: workspaces done of all,
+    requests, retries and rate-limit waits. None (no bar) when stderr is not a terminal or the
+    command is ``--quiet``: a log or a pipe gets the summary line only."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(_COUNTS),
+        TimeElapsedColumn(),
+    )
+    console = Console(stderr=True)
+    # Not redirected: rich would otherwise send what the command prints to stdout (the data)
+    # to its own console, stderr.
+    with Progress(
+        *columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False
+    ) as bar:
+        task = bar.add_task(description, total=None, requests=0, retries=0, waits=0)
+
+        def show(progress: JobProgress) -> None:
+            bar.update(
+                task,
+                completed=progress.done,
+                total=progress.total,
+                requests=progress.requests,
+                retries=progress.retries,
+                waits=progress.rate_limit_waits,
+            )
+
+        yield show
