@@ -17,6 +17,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from webwork_async._constants import TIME_ENTRIES_MAX_PER_PAGE
+
 from ._endpoint import Call, Routes
 from ._fields import (
     AFTER_START_TIME,
@@ -47,8 +49,6 @@ from ._rows import (
 )
 from ._state import Row, format_date, format_timestamp
 
-#: The most entries a page of a day holds (documented: 50, not 100).
-TIME_ENTRIES_MAX_PER_PAGE: Final = 50
 _ONE: Final = "/{time_entry_id}"
 _NOTES: Final = Spec(text(NAME_MAX), nullable=True, store="activity_description")
 _LIST: Final = {
