@@ -312,8 +312,9 @@ class RequestCore:
             await semaphore.acquire()
         failure: WebWorkError | None = None
         try:
-            if self._limiter.acquire(time.monotonic()):
-                await self._pace(exchange, deadline_at, debug)
+            refused_for = self._limiter.acquire(time.monotonic())
+            if refused_for:
+                await self._pace(exchange, refused_for, deadline_at, debug)
             if settings.stats is not None:
                 settings.stats.requests += 1
             try:
@@ -392,22 +393,14 @@ class RequestCore:
         except asyncio.TimeoutError:
             raise exchange.queue_timeout("a concurrency slot") from None
 
-    async def _pace(self, exchange: _Exchange, deadline_at: float, debug: bool) -> None:
-        """Wait until the rate limiter lets this request go (it stays within the deadline).
-
-        Called once the limiter has refused a first time.
-        """
+    async def _pace(
+        self, exchange: _Exchange, wait: float, deadline_at: float, debug: bool
+    ) -> None:
+        """Wait until the rate limiter lets this request go (it stays within the deadline),
+        once it has refused it for ``wait`` seconds."""
         limiter = self._limiter
-        waiting_since = time.monotonic()
-        while True:
-            now = time.monotonic()
-            wait = limiter.acquire(now)
-            if not wait:
-                stats = exchange.settings.stats
-                if stats is not None:
-                    stats.rate_limit_waits += 1
-                    stats.rate_limit_wait_seconds += now - waiting_since
-                return
+        waiting_since = now = time.monotonic()
+        while wait:
             if now + wait >= deadline_at:
                 raise exchange.queue_timeout("the rate limiter")
             if debug:
@@ -418,6 +411,12 @@ class RequestCore:
                     wait,
                 )
             await asyncio.sleep(wait)
+            now = time.monotonic()
+            wait = limiter.acquire(now)
+        stats = exchange.settings.stats
+        if stats is not None:
+            stats.rate_limit_waits += 1
+            stats.rate_limit_wait_seconds += now - waiting_since
 
     def _observe_limits(self, status: int, headers: Mapping[str, str]) -> None:
         info = read_rate_limit_headers(

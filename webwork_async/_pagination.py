@@ -149,7 +149,7 @@ class AsyncPaginator(Generic[T]):
 
         ``progress`` is called with a :class:`~webwork_async.JobProgress` after each page.
         """
-        tracker = _tracker(progress)
+        tracker = progress_tracker(progress)
         return await self._collect(tracker.stats if tracker else None, tracker)
 
     async def _collect(
@@ -190,7 +190,7 @@ class AsyncPaginator(Generic[T]):
 
         ``progress`` is called with a :class:`~webwork_async.JobProgress` as each page arrives.
         """
-        tracker = _tracker(progress)
+        tracker = progress_tracker(progress)
         walk = Walk(tracker.stats if tracker else None)
         start, per_page = self._page or 1, self._per_page or self._walk_size
         first = await self._first(start, per_page, walk)
@@ -263,6 +263,9 @@ def _page_done(tracker: ProgressTracker | None, page: Page[Any], start: int) -> 
     tracker.finished(len(page.items))
 
 
-def _tracker(progress: ProgressCallback | None) -> ProgressTracker | None:
-    """A tracker for a page walk's ``progress`` callback (checked), or None without one."""
-    return None if progress is None else ProgressTracker(check.callback("progress", progress), None)
+def progress_tracker(progress: object, total: int | None = None) -> ProgressTracker | None:
+    """The tracker of a ``progress`` callback (checked) for a job of ``total`` steps (None:
+    told by the first page), or None without one."""
+    if progress is None:
+        return None
+    return ProgressTracker(check.callback("progress", progress), total)

@@ -26,7 +26,7 @@ import click
 from webwork_async import AsyncPaginator, AsyncSession, WebWorkError, WorkspaceResult
 from webwork_async._constants import DEFAULT_MAX_CONCURRENCY
 from webwork_async.cli._commands import Action, actions, given, groups, parameters
-from webwork_async.cli._config import Settings, UsageProblem, load_token, parse_rate_limit
+from webwork_async.cli._config import UsageProblem, load_token, parse_rate_limit
 from webwork_async.cli._output import (
     FORMATS,
     default_format,
@@ -59,10 +59,11 @@ class _Context:
 
     def session(self) -> AsyncSession:
         token, configured_url = load_token(self.token_file)
-        s = Settings(token, self.base_url or configured_url, parse_rate_limit(self.rate_limit),
-                     self.concurrency)  # fmt: skip
         return AsyncSession(
-            s.token, base_url=s.base_url, rate_limit=s.rate_limit, max_concurrency=s.concurrency
+            token,
+            base_url=self.base_url or configured_url,
+            rate_limit=parse_rate_limit(self.rate_limit),
+            max_concurrency=self.concurrency,
         )
 
     def warn(self, message: str) -> None:

@@ -11,7 +11,6 @@ form for several workspaces.
 from __future__ import annotations
 
 import collections.abc
-import datetime
 import inspect
 import sys
 import types
@@ -29,10 +28,7 @@ __all__ = ["Action", "actions", "groups"]
 
 #: Parameters that are never options: the bulk forms' own, the call options.
 _HIDDEN = frozenset({"self", "workspace_ids", "progress", "projects"})
-_NAMESPACE = {
-    "Unpack": typing.Any,  # only behind TYPE_CHECKING in the resources; never evaluated here
-    "datetime": datetime,
-}
+_NAMESPACE = {"Unpack": typing.Any}  # imported only under TYPE_CHECKING in the resources
 
 
 @dataclass(frozen=True)
@@ -140,13 +136,13 @@ def parameters(action: Action) -> list[click.Parameter]:
                     type=kind,
                     multiple=multiple,
                     required=required and not multiple,
-                    help=_help(parameter),
+                    help=_type_help(parameter),
                 )
             )
     return found
 
 
-def _help(parameter: inspect.Parameter) -> str:
+def _type_help(parameter: inspect.Parameter) -> str:
     annotation = str(parameter.annotation).replace("UnsetType | ", "").replace(" | UnsetType", "")
     return annotation.replace(" | None", "").replace("Unpack[CallOptions]", "")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from webwork_async import ConfigurationError, RateLimit
@@ -17,7 +16,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["CONFIG_PATH", "Settings", "UsageProblem", "load_token", "parse_rate_limit"]
+__all__ = ["CONFIG_PATH", "UsageProblem", "load_token", "parse_rate_limit"]
 
 #: The config file: ``token = "..."`` and ``base_url = "..."``; refused when others can read it.
 CONFIG_PATH = Path("~/.config/webwork/config.toml")
@@ -25,16 +24,6 @@ CONFIG_PATH = Path("~/.config/webwork/config.toml")
 
 class UsageProblem(Exception):
     """A usage or configuration problem: the message says what to do (exit code 2)."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the command was started with, resolved."""
-
-    token: str
-    base_url: str | None
-    rate_limit: RateLimit | None
-    concurrency: int
 
 
 def _private(path: Path) -> None:

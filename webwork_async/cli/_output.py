@@ -85,19 +85,16 @@ def write_value(value: Any, fmt: str, out: TextIO | None = None) -> None:
         out.write(_encoder.encode(value).decode() + "\n")
 
 
-async def write_stream(items: AsyncIterator[Any], fmt: str, out: TextIO | None = None) -> int:
+async def write_stream(items: AsyncIterator[Any], fmt: str, out: TextIO | None = None) -> None:
     """Write the items of an async iterator (a paginator walked page by page): JSON lines as
-    they arrive, the other formats once all are in. Returns how many there were."""
+    they arrive, the other formats once all are in."""
     out = out or sys.stdout
-    count = 0
     if fmt == "jsonl":
         async for item in items:
             out.write(_encoder.encode(plain(item)).decode() + "\n")
-            count += 1
-        return count
+        return
     rows = [plain(item) async for item in items]
     write_items(rows, fmt, out)
-    return len(rows)
 
 
 #: The bar's counters: requests sent, retries, waits for the rate limiter.

@@ -15,8 +15,8 @@ from webwork_async._bulk import Fetched, Scope, WorkspaceResult, fan_out
 from webwork_async._constants import LOGGER_NAME
 from webwork_async._core import RequestCore
 from webwork_async._options import CallOptions, CallSettings
-from webwork_async._pagination import AsyncPaginator, Page, Walk, promises_items
-from webwork_async._progress import ProgressCallback, ProgressTracker
+from webwork_async._pagination import AsyncPaginator, Page, Walk, progress_tracker, promises_items
+from webwork_async._progress import ProgressCallback
 from webwork_async._protocol import DecodedItems, ListOf, encode_query
 from webwork_async.errors import PaginationError
 from webwork_async.resources._operations import Operation
@@ -173,7 +173,7 @@ class Resource:
         Everything is checked once, before any request; each scope reuses the result.
         """
         settings = self._core.settings.apply(options)
-        tracker = _tracker(progress, len(scopes))
+        tracker = progress_tracker(progress, len(scopes))
         first_walk = Walk(None if tracker is None else tracker.stats)
         data_type = ListOf.of(item_type)
 
@@ -214,7 +214,7 @@ class Resource:
         path, params, _ = operation.prepare(arguments, per_workspace=True)
         settings = self._core.settings.apply(_options(arguments))
         progress: Any = arguments.get("progress")
-        tracker = _tracker(progress, len(ids))
+        tracker = progress_tracker(progress, len(ids))
         if tracker is not None:
             settings = settings.within(tracker.stats, None)
 
@@ -227,13 +227,6 @@ class Resource:
 
         scopes: list[Scope] = [(workspace_id, None) for workspace_id in ids]
         return fan_out(scopes, fetch_all, in_flight=self._core.max_concurrency, tracker=tracker)
-
-
-def _tracker(progress: object, total: int) -> ProgressTracker | None:
-    """The tracker of a bulk job's ``progress`` callback (checked), or None without one."""
-    if progress is None:
-        return None
-    return ProgressTracker(check.callback("progress", progress), total)
 
 
 def _options(arguments: Mapping[str, object]) -> CallOptions:
