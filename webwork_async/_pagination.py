@@ -24,6 +24,7 @@ from webwork_async.errors import DecodeError, PaginationError
 from webwork_async.models._base import Pagination
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class Walk(NamedTuple):
@@ -35,6 +36,8 @@ class Walk(NamedTuple):
 
 #: Fetches one page: ``(page, per_page, walk)``; page or per_page None leaves it to the service.
 PageFetcher = Callable[[int | None, int | None, Walk], Awaitable["Page[T]"]]
+#: Makes the same paginator over items of another type (see ``AsyncPaginator.as_type``).
+Retyper = Callable[[Any], "AsyncPaginator[Any]"]
 
 _ONE_REQUEST = Walk()
 
@@ -115,8 +118,10 @@ class AsyncPaginator(Generic[T]):
         total_timeout: float,
         source: Callable[[], str],
         walk_size: int = ITER_PER_PAGE,
+        retype: Retyper | None = None,
     ) -> None:
         self._fetch = fetch
+        self._retype = retype
         self._page = page
         self._per_page = per_page
         self._walk_size = walk_size  # the page size of a walk when per_page is not given
@@ -124,6 +129,18 @@ class AsyncPaginator(Generic[T]):
         self._total_timeout = total_timeout
         self._source = source  # the URL walked, for errors
         self.item_errors = []
+
+    def as_type(self, item_type: type[U]) -> AsyncPaginator[U]:
+        """The same list (path, filters, page, options), its items decoded as ``item_type``.
+
+        ``paginator.as_type(msgspec.Raw)`` gives each item's JSON exactly as the service sent
+        it, to store alongside the model (``webwork sync`` keeps it in a ``_raw`` column, so
+        fields the models do not know yet are not lost); the typed walk pays nothing for it.
+        """
+        if self._retype is None:
+            raise TypeError("this paginator cannot decode its items as another type")
+        retyped: AsyncPaginator[U] = self._retype(item_type)
+        return retyped
 
     def __await__(self) -> Generator[object, None, Page[T]]:
         return self._first(self._page, self._per_page, _ONE_REQUEST).__await__()

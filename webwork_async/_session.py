@@ -326,6 +326,11 @@ class AsyncSession:
         return self._core.base_url
 
     @property
+    def max_concurrency(self) -> int:
+        """How many requests the session has in flight at once at most."""
+        return self._core.max_concurrency
+
+    @property
     def closed(self) -> bool:
         """True once the session has been closed."""
         return self._core.state == "closed"

@@ -116,6 +116,24 @@ class Resource:
             total_timeout=settings.total_timeout,
             source=functools.partial(self._source, path, params),
             walk_size=walk_size,
+            retype=functools.partial(
+                self._retyped, path, params, settings, page, per_page, walk_size
+            ),
+        )
+
+    def _retyped(
+        self,
+        path: str,
+        params: Mapping[str, object],
+        settings: CallSettings,
+        page: int | None,
+        per_page: int | None,
+        walk_size: int,
+        item_type: type[Any],
+    ) -> AsyncPaginator[Any]:
+        """:meth:`_paginator` over ``item_type`` (``AsyncPaginator.as_type``)."""
+        return self._paginator(
+            path, item_type, params, settings, page=page, per_page=per_page, walk_size=walk_size
         )
 
     def _source(self, path: str, params: Mapping[str, object]) -> str:
