@@ -17,16 +17,16 @@ import json
 import re
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from webwork_async import AsyncPaginator, AsyncSession, WebWorkError, WorkspaceResult
 from webwork_async._constants import DEFAULT_MAX_CONCURRENCY
 from webwork_async.cli._commands import Action, actions, given, groups, parameters
-from webwork_async.cli._config import UsageProblem, load_token, parse_rate_limit
+from webwork_async.cli._config import UsageProblem
+from webwork_async.cli._context import EXIT_FAILED, Context, usage
 from webwork_async.cli._output import (
     FORMATS,
     default_format,
@@ -36,46 +36,15 @@ from webwork_async.cli._output import (
     write_stream,
     write_value,
 )
+from webwork_async.cli._sync import sync
 from webwork_async.errors import ConfigurationError, InvalidArgumentError
 
 __all__ = ["main", "webwork"]
 
 T = TypeVar("T")
-EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
-@dataclass
-class _Context:
-    """The root options, handed to every command; the token is read only when a command runs
-    (``--help`` needs none)."""
-
-    base_url: str | None
-    token_file: Path | None
-    rate_limit: str
-    concurrency: int
-    format: str
-    quiet: bool
-    failed: bool = False
-
-    def session(self) -> AsyncSession:
-        token, configured_url = load_token(self.token_file)
-        return AsyncSession(
-            token,
-            base_url=self.base_url or configured_url,
-            rate_limit=parse_rate_limit(self.rate_limit),
-            max_concurrency=self.concurrency,
-        )
-
-    def warn(self, message: str) -> None:
-        click.echo(message, err=True)
-
-
-def _usage(message: str) -> NoReturn:
-    click.echo(f"webwork: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
-def _run(context: _Context, job: Callable[[AsyncSession], Coroutine[Any, Any, None]]) -> None:
+def _run(context: Context, job: Callable[[AsyncSession], Coroutine[Any, Any, None]]) -> None:
     """Run ``job`` in a session, turning errors into messages and exit codes."""
 
     async def main() -> None:
@@ -83,10 +52,10 @@ def _run(context: _Context, job: Callable[[AsyncSession], Coroutine[Any, Any, No
             await job(ww)
 
     try:
-        session = context.session()
+        (session,) = context.sessions()
         asyncio.run(main())
     except (InvalidArgumentError, ConfigurationError, UsageProblem) as exc:
-        _usage(str(exc))
+        usage(str(exc))
     except WebWorkError as exc:
         click.echo(f"webwork: {type(exc).__name__}: {exc}", err=True)
         sys.exit(EXIT_FAILED)
@@ -119,16 +88,16 @@ def webwork(
 ) -> None:
     """Every WebWork Tracker API group from the shell; the token is never a flag."""
     output = fmt or default_format(sys.stdout)
-    ctx.obj = _Context(base_url, token_file, rate_limit, concurrency, output, quiet)
+    ctx.obj = Context(base_url, token_file, rate_limit, concurrency, output, quiet)
 
 
 #: ``--format`` after the command too (``webwork projects list --format csv``).
 _FORMAT_OPTION = click.Option(["--format", "fmt"], type=click.Choice(FORMATS), help="output format")
 
 
-def _for_command(fmt: str | None) -> _Context:
+def _for_command(fmt: str | None) -> Context:
     """The root options, with the command's own ``--format`` if it was given."""
-    context = click.get_current_context().find_object(_Context)
+    context = click.get_current_context().find_object(Context)
     assert context is not None
     if fmt is not None:
         context.format = fmt
@@ -148,7 +117,7 @@ async def _all_workspaces(ww: AsyncSession) -> list[int]:
     return [workspace.id async for workspace in ww.workspaces.list()]
 
 
-async def _write_bulk(context: _Context, results: AsyncIterator[WorkspaceResult[Any]]) -> int:
+async def _write_bulk(context: Context, results: AsyncIterator[WorkspaceResult[Any]]) -> int:
     """Every workspace's items, each row with its ``workspace_id``; failures on stderr (and in
     the JSON output), each one reported. Returns how many workspaces failed."""
     rows: list[dict[str, Any]] = []
@@ -187,7 +156,7 @@ def _command(action: Action) -> click.Command:
         try:
             ids, every = _workspaces(values) if action.per_workspace else ([], False)
         except UsageProblem as exc:
-            _usage(str(exc))
+            usage(str(exc))
         arguments = given(values)
 
         async def job(ww: AsyncSession) -> None:
@@ -282,10 +251,10 @@ def api(method: str, path: str, params: tuple[str, ...], paginate: bool, fmt: st
     try:
         fields = dict(_param_value(text) for text in params)
     except UsageProblem as exc:
-        _usage(str(exc))
+        usage(str(exc))
     verb = method.upper()
     if paginate and verb != "GET":
-        _usage("--paginate is for GET")
+        usage("--paginate is for GET")
 
     async def job(ww: AsyncSession) -> None:
         if paginate:
@@ -296,6 +265,12 @@ def api(method: str, path: str, params: tuple[str, ...], paginate: bool, fmt: st
         write_value(value, context.format)
 
     _run(context, job)
+
+
+webwork.add_command(sync)
+
+
+webwork.add_command(sync)
 
 
 def main() -> None:

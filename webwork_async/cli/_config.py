@@ -16,7 +16,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["CONFIG_PATH", "UsageProblem", "load_token", "parse_rate_limit"]
+__all__ = ["CONFIG_PATH", "UsageProblem", "load_tokens", "parse_rate_limit"]
 
 #: The config file: ``token = "..."`` and ``base_url = "..."``; refused when others can read it.
 CONFIG_PATH = Path("~/.config/webwork/config.toml")
@@ -46,9 +46,12 @@ def _config(path: Path) -> dict[str, object]:
         raise UsageProblem(f"cannot read {path}: {exc}") from None
 
 
-def load_token(token_file: Path | None, config_path: Path = CONFIG_PATH) -> tuple[str, str | None]:
-    """The token and the base URL: ``--token-file``, else ``$WEBWORK_TOKEN``, else the config
-    file's ``token``; the base URL from ``$WEBWORK_BASE_URL`` or the config file."""
+def load_tokens(
+    token_file: Path | None, config_path: Path = CONFIG_PATH
+) -> tuple[list[str], str | None]:
+    """The tokens and the base URL: every line of ``--token-file`` (one token a line, for a sync
+    across several owners' accounts), else ``$WEBWORK_TOKEN``, else the config file's
+    ``token``; the base URL from ``$WEBWORK_BASE_URL`` or the config file."""
     config = _config(config_path)
     base_url = os.environ.get(BASE_URL_ENV_VAR) or _text(config.get("base_url"))
     if token_file is not None:
@@ -57,17 +60,17 @@ def load_token(token_file: Path | None, config_path: Path = CONFIG_PATH) -> tupl
             lines = token_file.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise UsageProblem(f"cannot read the token file {token_file}: {exc}") from None
-        token = next((line.strip() for line in lines if line.strip()), "")
-        if not token:
+        tokens = list(dict.fromkeys(line.strip() for line in lines if line.strip()))
+        if not tokens:
             raise UsageProblem(f"the token file {token_file} holds no token")
-        return token, base_url
+        return tokens, base_url
     found = os.environ.get(TOKEN_ENV_VAR) or _text(config.get("token"))
     if not found:
         raise UsageProblem(
             f"no token: set ${TOKEN_ENV_VAR}, pass --token-file PATH, or put token = '...' "
             f"in {config_path} (readable by you only)"
         )
-    return found, base_url
+    return [found], base_url
 
 
 def _text(value: object) -> str | None:
