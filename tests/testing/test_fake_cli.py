@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import json
 import os
@@ -155,6 +156,42 @@ def test_cli_reports_progress_of_big_seeds() -> None:
     assert lines[1:-1] == [f"... {done}/600 workspaces" for done in range(60, 600, 60)]
     assert re.fullmatch(r"seeded 600 workspaces and 0 projects in \d+\.\d s", lines[-1])
     assert "with 600 workspaces and 0 projects" in stdout.splitlines()[0]
+
+
+def test_cli_every_group_seeds_members_contracts_and_time() -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        _command("--port", str(port), "--workspaces", "2", "--every-group", "--seed", "2"),
+        env=_env(SECRET),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    since = today - datetime.timedelta(days=45)
+    try:
+        base_url = f"http://127.0.0.1:{port}/api/v2/"
+        _wait_until_answering(base_url + "workspaces", process)
+        members = _get_json(base_url + "members?workspace_id=1", SECRET)["data"]
+        contracts = _get_json(base_url + "contracts?workspace_id=1", SECRET)["data"]
+        tracked = f"reports/tracked-hours?workspace_id=1&start_date={since}&end_date={today}"
+        report = _get_json(base_url + tracked, SECRET)["data"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    seeding = "Seeding 2 workspaces (0-60 projects each, every group, seed 2)..."
+    assert stderr.splitlines()[0] == seeding
+    assert len(members) >= 3
+    assert {contract["user_id"] for contract in contracts} <= {member["id"] for member in members}
+    assert report["total"]["total_minutes"] > 0
+
+
+def test_cli_help_tells_every_group() -> None:
+    assert _parser().parse_args(["--every-group"]).every_group is True
+    assert _parser().parse_args([]).every_group is False
+    help_text = " ".join(_parser().format_help().split())
+    assert "--every-group also seed members, contracts, tasks" in help_text
 
 
 def test_cli_token_option_overrides_environment() -> None:

@@ -1,6 +1,7 @@
 """Command line: run a seeded fake WebWork server until Ctrl-C.
 
     WEBWORK_TOKEN=secret python -m webwork_async.testing --workspaces 300 --port 8080
+    WEBWORK_TOKEN=secret python -m webwork_async.testing --workspaces 300 --every-group
     WEBWORK_TOKEN=secret python -m webwork_async.testing --fault server_error:0.1 \
         --fault slow:0.05:projects/* --fault-seed 3 --rate-limit 60/60
 
@@ -103,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
         help="most projects per workspace (default %(default)s)",
     )
     parser.add_argument(
+        "--every-group",
+        action="store_true",
+        help="also seed members, contracts, tasks, project viewers, webhooks, leaves, "
+        "expenses, and time entries of the 45 days before today with timesheets and time "
+        "requests",
+    )
+    parser.add_argument(
         "--seed",
         type=int,
         default=0,
@@ -192,8 +200,9 @@ def _seed(fake: FakeWebWork, args: argparse.Namespace) -> tuple[list[int], int]:
     """Seed ``fake`` as the options say, telling stderr; return the workspace ids and projects."""
     low, high = args.projects_min, args.projects_max
     per_workspace = f"{low}-{high} projects" if low != high else _plural(low, "project")
+    groups = ", every group" if args.every_group else ""
     _say(
-        f"Seeding {_plural(args.workspaces, 'workspace')} ({per_workspace} each, "
+        f"Seeding {_plural(args.workspaces, 'workspace')} ({per_workspace} each{groups}, "
         f"seed {args.seed})..."
     )
     started = time.perf_counter()
@@ -202,6 +211,7 @@ def _seed(fake: FakeWebWork, args: argparse.Namespace) -> tuple[list[int], int]:
         projects_per_workspace=(low, high),
         seed=args.seed,
         progress=_report_progress if args.workspaces > _PROGRESS_ABOVE else None,
+        every_group=args.every_group,
     )
     project_count = fake.project_count()
     elapsed = time.perf_counter() - started

@@ -147,6 +147,26 @@ class Builder:
             table.insert((workspace_id, user_id), Row(workspace_id, data))
             return data
 
+    def store_built(
+        self, state: FakeState, workspace_id: int, built: Iterable[dict[str, Any]]
+    ) -> None:
+        """Store ``built`` rows of ``workspace_id`` as they are: the seeders' fast path.
+
+        Each dict holds every stored field, JSON-ready, and shares no list or dict with other
+        data: it is neither checked nor copied (use :meth:`insert` for anything else). Its
+        ``id`` is set to the next free id of the kind; opaque ids must be given, and not taken.
+        Not for users.
+        """
+        assert self.kind != USER_KIND
+        with state.lock:
+            table = self.rows(state)
+            what = self.what.lower()
+            for data in built:
+                number = take_id(state, self.kind, None, table.__contains__, what)
+                if self.new_id is None:
+                    data["id"] = number
+                table.insert(number, Row(workspace_id, data))
+
     def listed(
         self, state: FakeState, workspace_id: int, render: Callable[[FakeState, Row], Any]
     ) -> list[Any]:
@@ -461,6 +481,15 @@ def insert_time_entry(
         if "project_id" not in given and contract and contract.workspace_id == workspace_id:
             given["project_id"] = contract.data["project_id"]
         return _ENTRIES.insert(state, workspace_id, given)
+
+
+def store_time_entries(
+    state: FakeState, workspace_id: int, built: Iterable[dict[str, Any]]
+) -> None:
+    """Put ``built`` time entries of ``workspace_id`` on the timeline: the seeder's fast path
+    (:meth:`Builder.store_built`). Each dict holds the TimeEntry fields but ``project_name`` and
+    ``task_title``, with a UUID ``id`` not taken."""
+    _ENTRIES.store_built(state, workspace_id, built)
 
 
 def field_of(table: Table[int], workspace_id: int, row_id: Any, field: str) -> Any:

@@ -206,11 +206,14 @@ def seed_state(
     projects_per_workspace: tuple[int, int] = (0, 60),
     seed: int = 0,
     progress: Callable[[int, int], object] | None = None,
+    each: Callable[[int], object] | None = None,
 ) -> list[int]:
     """Add ``workspaces`` workspaces, each with a random number of projects in the given range.
 
     Returns the new workspace ids. Most workspaces are owned by the caller; about one in eight
     has the caller as "Executive manager" (both roles may use the API, variant B).
+    ``each(workspace_id)`` (more data for it) runs once its projects are stored, before
+    ``progress``; it must not draw from this seeder's stream, so the projects stay the same.
     ``progress(done, total)`` is called after about every tenth of the workspaces and once at
     the end with ``(workspaces, workspaces)`` (``(0, 0)`` for none), with the state lock held.
     """
@@ -238,6 +241,8 @@ def seed_state(
             ]
             count = low + int(rand() * (high - low + 1))
             store_built_projects(state, workspace_id, _projects(rand, count, tag_pool))
+            if each is not None:
+                each(workspace_id)
             if progress is not None and (done % step == 0 or done == workspaces):
                 progress(done, workspaces)
         if progress is not None and workspaces == 0:

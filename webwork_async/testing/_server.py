@@ -40,6 +40,7 @@ from . import (
     webhooks,
     workspaces,
 )
+from ._changes import change_some
 from ._faults import (
     FAULTS_KEY,
     LIMITER_KEY,
@@ -67,6 +68,7 @@ from ._http import (
 from ._rows import insert_time_entry, matching, render_time_entry
 from ._rows import time_entries as timeline
 from ._seed import seed_state
+from ._seed_groups import GroupSeeder
 from ._state import FakeState, RecordedRequest, Row, utcnow
 
 _LOG: Final = logging.getLogger("webwork_async.testing")
@@ -231,15 +233,15 @@ class FakeWebWork:
     :meth:`add_contract`, :meth:`add_task`, :meth:`add_viewer`, :meth:`add_webhook`,
     :meth:`add_time_entry`, :meth:`add_running_tracker`, :meth:`add_timesheet`,
     :meth:`add_time_request`, :meth:`add_leave_policy`, :meth:`add_leave` (decided with
-    :meth:`decide_leave`), :meth:`add_expense_category`, :meth:`add_expense` or :meth:`seed`,
-    serve it with :meth:`serve` (current event loop) or :meth:`serve_in_thread` (own loop and
-    thread), point the client at :attr:`base_url` with :attr:`token`, then assert on
-    :meth:`projects`, :meth:`members`, :meth:`contracts`, :meth:`tasks`, :meth:`viewers`,
-    :meth:`webhooks`, :meth:`time_entries`, :meth:`running_trackers`, :meth:`timesheets`,
-    :meth:`time_requests`, :meth:`leaves`, :meth:`leave_policies`, :meth:`expenses`,
-    :meth:`expense_categories` and :attr:`requests`. The reports sum the time entries.
-    :meth:`inject` and :meth:`enforce_rate_limit` make it misbehave like a real network and
-    server. All state access is guarded by one ``threading.RLock``.
+    :meth:`decide_leave`), :meth:`add_expense_category`, :meth:`add_expense` or :meth:`seed` (then
+    change it as users would between two syncs with :meth:`change_some`), serve it with
+    :meth:`serve` (current event loop) or :meth:`serve_in_thread` (own loop and thread), point the
+    client at :attr:`base_url` with :attr:`token`, then assert on :meth:`projects`, :meth:`members`,
+    :meth:`contracts`, :meth:`tasks`, :meth:`viewers`, :meth:`webhooks`, :meth:`time_entries`,
+    :meth:`running_trackers`, :meth:`timesheets`, :meth:`time_requests`, :meth:`leaves`,
+    :meth:`leave_policies`, :meth:`expenses`, :meth:`expense_categories` and :attr:`requests`. The
+    reports sum the time entries. :meth:`inject` and :meth:`enforce_rate_limit` make it misbehave
+    like a real network and server. All state access is guarded by one ``threading.RLock``.
     """
 
     def __init__(self, token: str | None = None) -> None:
@@ -581,24 +583,58 @@ class FakeWebWork:
         projects_per_workspace: tuple[int, int] = (0, 60),
         seed: int = 0,
         progress: Callable[[int, int], object] | None = None,
+        every_group: bool = False,
+        today: date | None = None,
     ) -> list[int]:
         """Add ``workspaces`` realistic workspaces with projects; same seed -> same data.
 
         Each workspace gets a random number of projects from the inclusive range
-        ``projects_per_workspace``. ``progress``, if given, is called as
-        ``progress(done, total)`` with the number of workspaces seeded so far and ``workspaces``:
-        after about every tenth of them and always at the end with ``(total, total)`` (once with
-        ``(0, 0)`` when ``workspaces`` is 0), from the calling thread while the fake's lock is
-        held, so requests wait; an exception it raises stops the seeding, keeping the workspaces
-        done so far. Returns the new workspace ids.
+        ``projects_per_workspace``. With ``every_group`` it also gets members, contracts,
+        tasks, project viewers, webhooks, leave policies and leaves, expense categories and
+        expenses, and time entries on the working days of the 45 days before ``today``
+        (default: today in UTC, by the fake's clock) with weekly timesheets and a few time
+        requests; the projects are those of the same seed without it, but for their
+        ``contracts_count``, which then counts their contracts.
+
+        ``progress``, if given, is called as ``progress(done, total)`` with the number of
+        workspaces seeded so far and ``workspaces``: after about every tenth of them and always
+        at the end with ``(total, total)`` (once with ``(0, 0)`` when ``workspaces`` is 0), from
+        the calling thread while the fake's lock is held, so requests wait; an exception it
+        raises stops the seeding, keeping the workspaces done so far. Returns the new workspace
+        ids.
         """
+        groups = None
+        if every_group:
+            day = today if today is not None else self._state.now().date()
+            groups = GroupSeeder.for_seed(self._state, seed, day).fill
         return seed_state(
             self._state,
             workspaces=workspaces,
             projects_per_workspace=projects_per_workspace,
             seed=seed,
             progress=progress,
+            each=groups,
         )
+
+    def change_some(self, *, seed: int = 0, fraction: float = 0.05) -> dict[str, int]:
+        """Change some data of every workspace, as users of the app would between two syncs.
+
+        Each live row is updated with probability ``fraction`` (projects renamed, members'
+        titles and teams, contracts paused or resumed, task statuses, viewers' projects,
+        webhook events, time entry notes, timesheets and pending time requests and leaves
+        moved on, expense amounts), else deleted with probability ``fraction / 2`` where the
+        API deletes (projects archived with their contracts; contracts, tasks, viewers,
+        webhooks, time entries); about ``fraction / 2`` as many rows as a group has are added
+        (new projects, invited members, contracts, tasks, viewers, webhooks, time entries and
+        expenses of today, pending time requests and leaves). Deleted rows leave the API's
+        lists. The same seed on the same data makes the same changes, at the fake's "now".
+        Returns how many rows changed, by ``"<group>.<updated|added|deleted>"`` (every key,
+        zeros too), the groups named as the readers here are; contracts ended with their
+        project count as deleted, approved time requests as added time entries, rows that
+        only show another's change (a renamed project's name on its contracts) not at all.
+        Raises ``ValueError`` for a fraction outside 0..1.
+        """
+        return change_some(self._state, seed=seed, fraction=fraction)
 
     # -- reading state ------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ Also holds :func:`insert_task`, the lenient builder behind ``FakeWebWork.add_tas
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from aiohttp import web
@@ -122,6 +122,13 @@ def insert_task(state: FakeState, workspace_id: int, fields: Mapping[str, Any]) 
     return _BUILDER.insert(state, workspace_id, fields)
 
 
+def store_built_tasks(state: FakeState, workspace_id: int, built: Iterable[dict[str, Any]]) -> None:
+    """Store ``built`` tasks of ``workspace_id``: the seeder's fast path
+    (:meth:`~._rows.Builder.store_built`). Each dict holds the stored fields: the Task fields
+    but the names, ``assignee_ids`` (user ids) for ``assignees``; its ``id`` is set."""
+    _BUILDER.store_built(state, workspace_id, built)
+
+
 def _person(state: FakeState, workspace_id: int, user_id: int) -> dict[str, Any]:
     member = state.members.get((workspace_id, user_id))
     data = member.data if member is not None else {}
@@ -203,7 +210,9 @@ def _check_links(call: Call, task_id: int | None, assignees: Sequence[int]) -> N
             fail_item(call.errors, "assignees", assignees, user_id)
 
 
-def _set_status(data: dict[str, Any], status: int, now: str) -> None:
+def set_status(data: dict[str, Any], status: int, now: str) -> None:
+    """Give the stored task ``status``; ``completed_at`` is ``now`` when it becomes complete,
+    kept while it stays so, cleared otherwise."""
     if status not in _COMPLETE:
         data["completed_at"] = None
     elif data["status"] not in _COMPLETE or data["completed_at"] is None:
@@ -245,7 +254,7 @@ def create_task(call: Call) -> web.Response:
     now = call.now()
     status = fields.pop("status", 0)
     stored = insert_task(call.state, call.workspace_id, {**fields, "assignee_ids": assignees})
-    _set_status(stored, status, now)
+    set_status(stored, status, now)
     row = _live_task(call, stored["id"])
     return call.ok(render(call.state, row), "Task created successfully", status=201)
 
@@ -265,7 +274,7 @@ def update_task(call: Call) -> web.Response:
     call.errors.raise_if_any()
     now = call.now()
     if "status" in changes:
-        _set_status(row.data, changes.pop("status"), now)
+        set_status(row.data, changes.pop("status"), now)
     row.data.update(changes, updated_at=now)
     return call.ok(render(call.state, row), "Task updated successfully")
 

@@ -13,7 +13,7 @@ Also holds :func:`insert_timesheet`, the lenient builder behind ``FakeWebWork.ad
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Final
 
 from aiohttp import web
@@ -91,6 +91,15 @@ def insert_timesheet(
     ``TypeError`` for another field and ``ValueError`` for a taken id.
     """
     return _BUILDER.insert(state, workspace_id, fields)
+
+
+def store_built_timesheets(
+    state: FakeState, workspace_id: int, built: Iterable[dict[str, Any]]
+) -> None:
+    """Store ``built`` timesheets of ``workspace_id``: the seeder's fast path
+    (:meth:`~._rows.Builder.store_built`). Each dict holds every stored field (the Timesheet
+    fields that are not computed, ``created_at`` and ``updated_at``), a UUID ``id`` not taken."""
+    _BUILDER.store_built(state, workspace_id, built)
 
 
 def _breakdown(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
