@@ -18,7 +18,9 @@ from webwork_async.cli._config import UsageProblem, parse_rate_limit
 from webwork_async.cli._context import EXIT_FAILED, EXIT_INTERRUPTED, Context, usage
 from webwork_async.errors import ConfigurationError, InvalidArgumentError
 from webwork_async.sync import (
+    DEFAULT_BUSY_TIMEOUT,
     TABLES,
+    SyncFailure,
     SyncOptions,
     SyncStorageError,
     SyncSummary,
@@ -58,6 +60,8 @@ def _tables(names: Sequence[str]) -> list[Table]:
 @click.option("--workspace", "workspace_ids", type=click.IntRange(1), multiple=True,
               help="only these workspaces (repeatable)")  # fmt: skip
 @click.option("--per-page", type=click.IntRange(1, 100), help="page size of the lists")
+@click.option("--lock-timeout", type=click.FloatRange(0, 3600), default=DEFAULT_BUSY_TIMEOUT,
+              show_default=True, help="seconds to wait for a database that is locked")  # fmt: skip
 @click.option("--print-schema", is_flag=True, help="print the tables' SQL for --db and stop")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]),
               help="json: the summary as JSON on stdout")  # fmt: skip
@@ -71,6 +75,7 @@ def sync(
     groups: tuple[str, ...],
     workspace_ids: tuple[int, ...],
     per_page: int | None,
+    lock_timeout: float,
     print_schema: bool,
     fmt: str | None,
 ) -> None:
@@ -81,7 +86,7 @@ def sync(
     each workspace by one token that sees it.
     """
     tables = _tables(groups)
-    storage = open_storage(target)
+    storage = open_storage(target, busy_timeout=lock_timeout)
     if print_schema:
         click.echo(";\n\n".join(storage.schema_sql(tables)) + ";")
         return
@@ -185,11 +190,25 @@ def _summary_text(summary: SyncSummary, target: str) -> str:
         ]
         lines.append("  " + "  ".join(cells))
     if summary.failures:
-        lines.append(f"failures ({len(summary.failures)}), synced again by the next run:")
-        lines += [f"  {f.table} of workspace {f.workspace_id}: {f.error}" for f in summary.failures]
+        lines.append(_failures_text(summary.failures))
     if not summary.finished:
         lines.append("the run did not reach its end: the next webwork sync resumes it")
     return "\n".join(lines) + "\n"
+
+
+def _failures_text(failures: Sequence[SyncFailure]) -> str:
+    """Every failure, a line per workspace and kind of error (a workspace the token may not
+    read fails each of its groups alike)."""
+    grouped: dict[tuple[int, str], list[SyncFailure]] = {}
+    for failure in failures:
+        kind = failure.error.split(":", 1)[0]
+        grouped.setdefault((failure.workspace_id, kind), []).append(failure)
+    workspaces = len({workspace for workspace, _ in grouped})
+    lines = [f"failures in {workspaces} workspace(s), synced again by the next run:"]
+    for (workspace, _), found in grouped.items():
+        names = ", ".join(failure.table for failure in found)
+        lines.append(f"  workspace {workspace} ({names}): {found[0].error}")
+    return "\n".join(lines)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from webwork_async import AsyncPaginator, AsyncSession, JobProgress, WebWorkError
-from webwork_async.errors import AuthenticationError, SessionStateError
+from webwork_async.errors import AuthenticationError, PermissionDeniedError, SessionStateError
 from webwork_async.sync._storage import Fetched, Run, SyncStorage, UnitState
 from webwork_async.sync._tables import TABLES, Table, TrackedHoursEntry
 
@@ -186,6 +186,7 @@ class _Job:
         self.counts = {table.name: TableProgress(table.name) for table in options.tables}
         self.failures: list[SyncFailure] = []
         self.stopped: dict[int, BaseException] = {}  # token index -> the error that ended it
+        self.roles: dict[tuple[int, int], str | None] = {}  # (token, workspace) -> its role
         self.run: Run | None = None
 
     # -- reporting ------------------------------------------------------------------------------
@@ -260,6 +261,7 @@ class _Job:
                 visible.append([])
                 continue
             visible.append([(f.item.id, f.item.role) for f in fetched])
+            self.roles.update({(token, f.item.id): f.item.role for f in fetched})
             listed += [(f.item.id, f) for f in fetched]
         if len(self.stopped) == len(self.sessions):
             return {}
@@ -309,9 +311,11 @@ class _Job:
         await _together([worker() for _ in range(min(session.max_concurrency, len(workspace_ids)))])
 
     async def _workspace(self, token: int, session: AsyncSession, workspace_id: int) -> None:
-        """Every table of one workspace, in order."""
+        """Every table of one workspace, in order. A 403 where the token's role is not one the
+        API serves (a regular member) fails the workspace's other tables alike, unasked."""
+        refused: BaseException | None = None
         for table in self._per_workspace_tables():
-            stopped = self.stopped.get(token)
+            stopped = self.stopped.get(token) or refused
             if stopped is not None:
                 self._fail(table, workspace_id, stopped)
                 continue
@@ -320,6 +324,11 @@ class _Job:
             except (WebWorkError, msgspec.ValidationError) as exc:
                 if _ends_token(exc):
                     self.stopped.setdefault(token, exc)
+                elif (
+                    isinstance(exc, PermissionDeniedError)
+                    and self.roles.get((token, workspace_id)) not in _ADMIN_ROLES
+                ):
+                    refused = exc
                 await self._unit_failed(table, workspace_id, exc)
 
     async def _unit_failed(self, table: Table, workspace_id: int, error: BaseException) -> None:

@@ -60,6 +60,15 @@ class Dialect:
 
     types: Mapping[ColumnKind, str]
     adapters: Mapping[ColumnKind, Adapter]
+    #: A statement that waits (up to the lock timeout) for every other writer of the tables
+    #: to finish, so that a locked database is refused before anything changes; None when a
+    #: write transaction does that already (SQLite's BEGIN IMMEDIATE).
+    lock_tables: Callable[[Sequence[str]], str] | None = None
+
+
+def quote(name: str) -> str:
+    """An identifier, quoted: fields such as ``end`` and ``date`` are SQL keywords."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _iso(value: Any) -> Any:
@@ -110,6 +119,9 @@ POSTGRES = Dialect(
         "json": "JSONB",
     },
     adapters={**_SCALARS, "datetime": _aware, "date": lambda value: value},
+    lock_tables=lambda names: (
+        f"LOCK TABLE {', '.join(quote(name) for name in names)} IN SHARE ROW EXCLUSIVE MODE"
+    ),
 )
 
 #: Columns every synced table has besides its model's, in this order after them.
@@ -177,11 +189,6 @@ class Fetched(NamedTuple):
 
     item: Any
     raw: bytes
-
-
-def quote(name: str) -> str:
-    """An identifier, quoted: fields such as ``end`` and ``date`` are SQL keywords."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def digest(raw: bytes) -> str:
@@ -288,7 +295,11 @@ class SyncStorage(abc.ABC):
                 f"{self.target} has sync schema version {version}, this webwork-async writes "
                 f"version {SCHEMA_VERSION}; use the webwork-async that wrote it, or another --db"
             )
-        migrations, statements = [], []
+        migrations: list[str] = []
+        statements = []
+        if self.dialect.lock_tables is not None:
+            names = ["_sync_runs", "_sync_state", *(t.name for t in tables if t.name in existing)]
+            statements.append(Statement(self.dialect.lock_tables(names), ()))
         for table in tables:
             if table.name not in existing:
                 statements.append(Statement(self.table_sql(table), ()))
@@ -304,8 +315,7 @@ class SyncStorage(abc.ABC):
                         )
                     )
                     migrations.append(f"{table.name}: added column {column.name}")
-        if statements:
-            await self._batch(statements)
+        await self._batch(statements)
         return migrations
 
     # -- runs and checkpoints -------------------------------------------------------------------
