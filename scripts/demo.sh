@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Quick start, part 1: bulk-fetch every project of a few hundred workspaces from the embedded
-# fake WebWork server, and print what was fetched and how long it took.
+# Quick start, part 1: `webwork sync` twice against the embedded fake WebWork server (a few
+# hundred workspaces across every group) into webwork-demo.sqlite, with the fake's data changed
+# in between, then a check of the database against the server. Options: --help.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
-exec .venv/bin/python -m webwork_async demo "$@"
+exec .venv/bin/python -m webwork_async.sync demo "$@"

@@ -190,15 +190,16 @@ def _summary_text(summary: SyncSummary, target: str) -> str:
         ]
         lines.append("  " + "  ".join(cells))
     if summary.failures:
-        lines.append(_failures_text(summary.failures))
+        groups = sum(1 for name in summary.tables if name != "workspaces")
+        lines.append(_failures_text(summary.failures, groups))
     if not summary.finished:
         lines.append("the run did not reach its end: the next webwork sync resumes it")
     return "\n".join(lines) + "\n"
 
 
-def _failures_text(failures: Sequence[SyncFailure]) -> str:
+def _failures_text(failures: Sequence[SyncFailure], groups: int) -> str:
     """Every failure, a line per workspace and kind of error (a workspace the token may not
-    read fails each of its groups alike)."""
+    read fails each of its ``groups`` alike)."""
     grouped: dict[tuple[int, str], list[SyncFailure]] = {}
     for failure in failures:
         kind = failure.error.split(":", 1)[0]
@@ -207,6 +208,8 @@ def _failures_text(failures: Sequence[SyncFailure]) -> str:
     lines = [f"failures in {workspaces} workspace(s), synced again by the next run:"]
     for (workspace, _), found in grouped.items():
         names = ", ".join(failure.table for failure in found)
+        if len(found) == groups > 1:
+            names = f"all {groups} groups"
         lines.append(f"  workspace {workspace} ({names}): {found[0].error}")
     return "\n".join(lines)
 

@@ -20,7 +20,12 @@ from typing import Any
 import msgspec
 
 from webwork_async import AsyncPaginator, AsyncSession, JobProgress, WebWorkError
-from webwork_async.errors import AuthenticationError, PermissionDeniedError, SessionStateError
+from webwork_async.errors import (
+    APIError,
+    AuthenticationError,
+    PermissionDeniedError,
+    SessionStateError,
+)
 from webwork_async.sync._storage import Fetched, Run, SyncStorage, UnitState
 from webwork_async.sync._tables import TABLES, Table, TrackedHoursEntry
 
@@ -165,6 +170,11 @@ def _ends_token(error: BaseException) -> bool:
 
 
 def _describe(error: BaseException) -> str:
+    """An error for the summary: the service's answer without the URL (the table and the
+    workspace say where)."""
+    if isinstance(error, APIError):
+        detail = f" ({error.error})" if error.error and error.error != error.message else ""
+        return f"{type(error).__name__}: HTTP {error.status}: {error.message}{detail}"
     return f"{type(error).__name__}: {error}"
 
 
