@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
+import pwd
+import shutil
 import sqlite3
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sync_helpers import SyncShell, counts, rows
 
+import webwork_async.sync.sqlite  # noqa: F401  (loaded before a fork, see _as_unprivileged)
 from webwork_async.sync import SCHEMA_VERSION, TABLES
 from webwork_async.testing import FakeWebWork
 
@@ -251,3 +257,57 @@ def test_print_schema_shows_every_table_for_the_target(shell: SyncShell) -> None
     assert postgres.exit_code == 0
     assert '"_raw" JSONB' in postgres.stdout and '"created_at" TIMESTAMPTZ' in postgres.stdout
     assert not Path(shell.db).exists()  # nothing was created
+
+
+def _as_unprivileged(job: Callable[[], Result]) -> tuple[int, str]:
+    """Run ``job`` in a forked child as ``nobody`` (root writes any file, so a file is
+    read-only only to another user); its exit code and stderr. Everything the job imports is
+    loaded before the fork: the child may not read the project's files."""
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        try:
+            user = pwd.getpwnam("nobody")
+            os.setgroups([])
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+            result = job()
+            stderr = result.stderr + (repr(result.exception) if result.exit_code == 1 else "")
+            os.write(writer, json.dumps([result.exit_code, stderr]).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as answer:
+        received = answer.read()
+    os.waitpid(child, 0)
+    code, stderr = json.loads(received)
+    return code, stderr
+
+
+def test_a_read_only_file_is_a_clear_error_that_changes_nothing(tmp_path: Path) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="webwork-read-only-"))
+    try:
+        db = folder / "webwork.sqlite"
+        fake = FakeWebWork()
+        fake.add_workspace()
+        with fake.serve_in_thread() as base_url:
+            shell = SyncShell(fake, base_url, folder, str(db))  # a home the child may read
+            assert shell.run().exit_code == 0
+        with sqlite3.connect(db) as connection:  # one file, no -wal left beside it
+            connection.execute("PRAGMA journal_mode=DELETE")
+        connection.close()
+        before = _fingerprint(str(db))
+        if os.geteuid() == 0:
+            folder.chmod(0o755)
+            code, stderr = _as_unprivileged(lambda: shell.run())
+        else:
+            db.chmod(0o444)
+            folder.chmod(0o555)
+            result = shell.run()
+            code, stderr = result.exit_code, result.stderr
+        assert code == 2, stderr
+        assert "is read-only" in stderr and "make it writable, or give another --db" in stderr
+        assert _fingerprint(str(db)) == before
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)

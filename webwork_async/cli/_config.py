@@ -36,13 +36,13 @@ def _private(path: Path) -> None:
 
 def _config(path: Path) -> dict[str, object]:
     path = path.expanduser()
-    if not path.exists():
-        return {}
-    _private(path)
     try:
+        if not path.exists():
+            return {}
+        _private(path)
         data: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
         return data
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError) as exc:  # an unreadable folder on the way too
         raise UsageProblem(f"cannot read {path}: {exc}") from None
 
 
