@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import os
-import pty
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from terminal import run_on_terminal
 
 from webwork_async import AsyncSession
 from webwork_async.cli import webwork
@@ -251,29 +251,10 @@ def test_a_bulk_list_shows_a_bar_on_a_terminal_and_only_the_summary_in_a_pipe(
     env = {**os.environ, "WEBWORK_TOKEN": shell.fake.token, "HOME": str(shell.home),
            "COLUMNS": "120", "TERM": "xterm"}  # fmt: skip
     assert subprocess.run(command, env=env, capture_output=True, check=False).returncode == 0
-    leader, follower = pty.openpty()
-    try:
-        done = subprocess.run(
-            bulk, env=env, stdout=subprocess.PIPE, stderr=follower, timeout=60, check=False
-        )
-        os.close(follower)
-        follower = -1
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal's other end is closed: everything was read
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
+    done = run_on_terminal(bulk, env)
     assert done.returncode == 0
     assert json.loads(done.stdout)["failures"] == []
-    text = shown.decode(errors="replace")
+    text = done.terminal
     assert "projects list" in text and "requests" in text  # the bar
     assert "every workspace done" in text
     piped = subprocess.run(bulk, env=env, capture_output=True, text=True, check=False)
