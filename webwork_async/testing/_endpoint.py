@@ -9,7 +9,8 @@ which first does what every route of the API does, in the API's order:
    says so: ``absent_workspace``);
 3. ``workspace_id`` from there, the route's fields against its :class:`~._fields.Spec` maps and,
    for lists, ``page``/``per_page``: every problem in one 422;
-4. with the state lock held, the workspace: unknown 404, caller not Owner/Executive manager 403;
+4. with the state lock held, the workspace: unknown (or not the token's) 404, caller not
+   Owner/Executive manager 403;
 
 and then runs the handler, still under the lock. Checks that need stored data (a referenced
 project exists, an e-mail is not taken) are the handler's: :meth:`Call.reject` raises their 422.
@@ -46,6 +47,7 @@ from ._http import (
     workspace_id_from_query,
 )
 from ._state import FakeState, Row, format_timestamp
+from ._tokens import CALLER_KEY
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: A route's own work, given the admitted :class:`Call`.
@@ -142,7 +144,7 @@ def endpoint(
                 page = page_params(params, errors, per_page, max_per_page)
             errors.raise_if_any()
             with state.lock:
-                workspace = require_workspace(state, workspace_id)
+                workspace = require_workspace(state, workspace_id, request[CALLER_KEY])
                 call = Call(request, state, workspace, params, values, path_ids, page)
                 return act(call)
 

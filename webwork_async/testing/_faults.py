@@ -377,13 +377,14 @@ def _checked_headers(headers: Mapping[str, str] | None) -> Mapping[str, str]:
 
 
 class RateLimiter:
-    """A sliding-window request limit per bearer token; off until :meth:`configure`."""
+    """A sliding-window request limit per bearer token (by caller number); off until
+    :meth:`configure`."""
 
     def __init__(self, lock: threading.RLock) -> None:
         """Start switched off; ``lock`` is the fake's state lock."""
         self._lock = lock
         self._limit: tuple[int, float] | None = None
-        self._windows: dict[str, deque[float]] = {}
+        self._windows: dict[int, deque[float]] = {}
 
     def configure(self, requests: int | None, period: float) -> None:
         """Allow ``requests`` per ``period`` seconds (``None`` switches off); empty the windows."""
@@ -396,7 +397,7 @@ class RateLimiter:
             self._limit = (requests, float(period)) if requests is not None else None
             self._windows.clear()
 
-    def admit(self, key: str) -> tuple[bool, dict[str, str]]:
+    def admit(self, key: int) -> tuple[bool, dict[str, str]]:
         """Count one request of ``key`` if it fits; return whether it may pass and the headers.
 
         The headers are empty when no limit is set. A rejected request is not counted; its
@@ -435,6 +436,8 @@ class Exchange:
     rule: FaultRule | None = None
     executed: bool = False
     rate_limited: bool = False
+    #: the number of the token that sent it, once authenticated
+    caller: int | None = None
     #: added to the answer (rate-limit headers)
     headers: dict[str, str] = field(default_factory=dict)
     #: ``endless_pages``: the page the client asked for (the handler answered page 1)
@@ -449,6 +452,7 @@ class Exchange:
             fault=self.rule.kind.value if self.rule is not None else None,
             executed=self.executed,
             rate_limited=self.rate_limited,
+            caller=self.caller,
         )
         with state.lock:
             if self.index < len(state.requests) and state.requests[self.index] is self.entry:
@@ -456,9 +460,10 @@ class Exchange:
                 self.entry = done
 
 
-def check_rate_limit(request: web.Request, token: str, exchange: Exchange) -> None:
-    """Count the request against the token's window; 429 "Too Many Attempts." when full."""
-    allowed, headers = request.app[LIMITER_KEY].admit(token)
+def check_rate_limit(request: web.Request, caller: int, exchange: Exchange) -> None:
+    """Count the request against its token's window (the token's caller number); 429 "Too
+    Many Attempts." when full."""
+    allowed, headers = request.app[LIMITER_KEY].admit(caller)
     exchange.headers.update(headers)
     if not allowed:
         exchange.rate_limited = True

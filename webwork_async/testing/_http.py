@@ -25,6 +25,7 @@ from webwork_async._constants import (
 )
 
 from ._state import API_ROLES, FakeState, Row, format_timestamp
+from ._tokens import Caller
 
 API_PREFIX: Final = "/api/v2"
 
@@ -272,15 +273,16 @@ def workspace_id_from_body(body: Mapping[str, Any], errors: FieldErrors) -> int 
     return result
 
 
-def require_workspace(state: FakeState, workspace_id: int | None) -> Row:
-    """Look the workspace up: unknown -> 404, caller not Owner/Executive manager -> 403.
+def require_workspace(state: FakeState, workspace_id: int | None, caller: Caller) -> Row:
+    """Look the workspace up: unknown (or not one ``caller``'s token sees) -> 404, caller not
+    Owner/Executive manager -> 403.
 
     Call with ``state.lock`` held, after :meth:`FieldErrors.raise_if_any`.
     """
     if workspace_id is None:  # pragma: no cover - callers validate first
         raise validation_error({"workspace_id": ["The workspace id field is required."]})
     row = state.workspaces.get(workspace_id)
-    if row is None:
+    if row is None or not caller.sees(workspace_id):
         raise ApiError(404, "Workspace not found", error=f"No workspace with id {workspace_id}")
     if row.data["role"] not in API_ROLES:
         raise ApiError(

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence, Sized
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -70,9 +70,11 @@ from ._rows import time_entries as timeline
 from ._seed import seed_state
 from ._seed_groups import GroupSeeder
 from ._state import FakeState, RecordedRequest, Row, utcnow
+from ._tokens import CALLER_KEY, MAIN_CALLER, Caller, Tokens, token_bytes
 
 _LOG: Final = logging.getLogger("webwork_async.testing")
 _TOKEN_KEY: Final = web.AppKey("webwork_fake_token", str)
+_TOKENS_KEY: Final = web.AppKey("webwork_fake_tokens", Tokens)
 #: One module per API group; each exposes ``add_routes(app)``.
 _GROUPS: Final = (
     workspaces,
@@ -195,13 +197,18 @@ async def _answer(request: web.Request, handler: Handler, exchange: Exchange) ->
     if request.match_info.http_exception is not None:
         # No such route (404) or method (405): like Laravel, answer that before auth.
         return await handler(request)
-    token = _authenticate(request)
-    check_rate_limit(request, token, exchange)
+    caller = _authenticate(request)
+    request[CALLER_KEY] = caller
+    exchange.caller = caller.number
+    check_rate_limit(request, caller.number, exchange)
     return await run_handler(request, handler, exchange)
 
 
-def _authenticate(request: web.Request) -> str:
-    """Require ``Authorization: Bearer <token>`` (401 "Unauthenticated."); return the token."""
+def _authenticate(request: web.Request) -> Caller:
+    """Require ``Authorization: Bearer <token>`` (401 "Unauthenticated."); return its caller.
+
+    The main token is compared in constant time; the others are found by their keyed hash.
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     given = given.strip()
@@ -213,14 +220,18 @@ def _authenticate(request: web.Request) -> str:
             headers={"WWW-Authenticate": "Bearer"},
         )
     expected = request.app[_TOKEN_KEY]
-    if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8")):
+    given_bytes = token_bytes(given)
+    if hmac.compare_digest(given_bytes, expected.encode("utf-8")):
+        return MAIN_CALLER
+    caller = request.app[_TOKENS_KEY].find(given_bytes)
+    if caller is None:
         raise ApiError(
             401,
             "Unauthenticated.",
             error="Invalid or expired token",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    return given
+    return caller
 
 
 # --- the fake ----------------------------------------------------------------------------------
@@ -236,7 +247,8 @@ class FakeWebWork:
     :meth:`decide_leave`), :meth:`add_expense_category`, :meth:`add_expense` or :meth:`seed` (then
     change it as users would between two syncs with :meth:`change_some`), serve it with
     :meth:`serve` (current event loop) or :meth:`serve_in_thread` (own loop and thread), point the
-    client at :attr:`base_url` with :attr:`token`, then assert on :meth:`projects`, :meth:`members`,
+    client at :attr:`base_url` with :attr:`token` (or tokens of :meth:`add_token`, each seeing
+    its own workspaces), then assert on :meth:`projects`, :meth:`members`,
     :meth:`contracts`, :meth:`tasks`, :meth:`viewers`, :meth:`webhooks`, :meth:`time_entries`,
     :meth:`running_trackers`, :meth:`timesheets`, :meth:`time_requests`, :meth:`leaves`,
     :meth:`leave_policies`, :meth:`expenses`, :meth:`expense_categories` and :attr:`requests`. The
@@ -245,12 +257,16 @@ class FakeWebWork:
     """
 
     def __init__(self, token: str | None = None) -> None:
-        """Create an empty fake; ``token`` is the only accepted bearer token (random if None)."""
+        """Create an empty fake; ``token`` is the main bearer token (random if None).
+
+        It sees every workspace; :meth:`add_token` accepts further ones.
+        """
         self.token: str = token if token is not None else secrets.token_urlsafe(32)
         self.base_url: str | None = None
         self._state = FakeState(clock=utcnow)
         self._faults = FaultInjector(self._state.lock)
         self._limiter = RateLimiter(self._state.lock)
+        self._tokens = Tokens(self._state.lock)
         self._app: web.Application | None = None
 
     def __repr__(self) -> str:
@@ -276,6 +292,32 @@ class FakeWebWork:
             }
             counts = ", ".join(f"{name}={len(rows)}" for name, rows in tables.items())
         return f"<FakeWebWork base_url={self.base_url!r} {counts}>"
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def add_token(
+        self, token: str | None = None, *, workspaces: Iterable[int] | None = None
+    ) -> str:
+        """Accept another bearer token (random if None) and return it.
+
+        With ``workspaces=None`` it sees every workspace, as :attr:`token` does, those added
+        later too; else only the workspaces with those ids, which must exist (``KeyError``).
+        Any other workspace is answered to it as an unknown one (404 "Workspace not found"),
+        and ``GET /workspaces`` lists only its own. Its requests are recorded with ``caller``
+        1 for the first token added, 2 for the second... (0 is :attr:`token`), and
+        :meth:`enforce_rate_limit` counts them in a window of their own. It works at once, on a
+        running server too. A token accepted already (:attr:`token` included), an empty one or
+        one with whitespace is a ``ValueError``. The fake keeps only a keyed hash of the token.
+        """
+        if token is None:
+            token = secrets.token_urlsafe(32)
+        if isinstance(token, str) and hmac.compare_digest(
+            token_bytes(token), self.token.encode("utf-8")
+        ):
+            raise ValueError("that token is accepted already")
+        with self._state.lock:
+            self._tokens.add(token, workspaces, self._state.workspaces)
+        return token
 
     # -- building data ------------------------------------------------------------------------
 
@@ -747,21 +789,26 @@ class FakeWebWork:
         with self._state.lock:
             return list(self._state.requests)
 
-    def request_count(self, method: str | None = None, path: str | None = None) -> int:
-        """Count recorded requests by method and/or exact path (None matches anything).
+    def request_count(
+        self, method: str | None = None, path: str | None = None, *, caller: int | None = None
+    ) -> int:
+        """Count recorded requests by method, exact path and/or ``caller`` (None: anything).
 
         ``path`` is like "/api/v2/projects/5"; a path without a leading "/" ("projects/5") is
-        taken relative to "/api/v2/".
+        taken relative to "/api/v2/". ``caller`` is the token's number, as
+        :attr:`RecordedRequest.caller` tells it (unauthenticated requests have none).
         """
-        return len(self._select(method, path))
+        return len(self._select(method, path, caller))
 
-    def executed_count(self, method: str | None = None, path: str | None = None) -> int:
+    def executed_count(
+        self, method: str | None = None, path: str | None = None, *, caller: int | None = None
+    ) -> int:
         """Like :meth:`request_count`, counting only requests whose route handler ran.
 
         Requests answered by auth, the rate limit, a 404/405 or a fault that skips the handler
         (``rate_limit``, ``server_error``, ``in_band_failure``, ``redirect``) are not counted.
         """
-        return sum(1 for recorded in self._select(method, path) if recorded.executed)
+        return sum(1 for recorded in self._select(method, path, caller) if recorded.executed)
 
     def route_counts(self) -> dict[tuple[str, str], int]:
         """Requests received per (method, route template), e.g. ("GET", "/api/v2/projects").
@@ -785,7 +832,9 @@ class FakeWebWork:
         with self._state.lock:
             return sum(1 for recorded in self._state.requests if recorded.rate_limited)
 
-    def _select(self, method: str | None, path: str | None) -> list[RecordedRequest]:
+    def _select(
+        self, method: str | None, path: str | None, caller: int | None
+    ) -> list[RecordedRequest]:
         wanted_method = method.upper() if method is not None else None
         wanted_path = api_path(path) if path is not None else None
         with self._state.lock:
@@ -794,6 +843,7 @@ class FakeWebWork:
                 for recorded in self._state.requests
                 if (wanted_method is None or recorded.method == wanted_method)
                 and (wanted_path is None or recorded.path == wanted_path)
+                and (caller is None or recorded.caller == caller)
             ]
 
     def reset_requests(self) -> None:
@@ -915,7 +965,8 @@ class FakeWebWork:
     def enforce_rate_limit(self, requests: int | None = 60, period: float = 60.0) -> None:
         """Allow ``requests`` per sliding ``period`` seconds per token; ``None`` switches off.
 
-        Checked after auth on every API route. Beyond the limit the answer is 429 "Too Many
+        Each token (:attr:`token` and those of :meth:`add_token`) has a window of its own,
+        checked after auth on every API route. Beyond the limit the answer is 429 "Too Many
         Attempts." with ``Retry-After`` (seconds until a request fits again, rounded up to
         milliseconds) and ``X-RateLimit-Reset`` (unix time); rejected requests do not count.
         Every answer carries ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining``. Calling it
@@ -930,6 +981,7 @@ class FakeWebWork:
         app = web.Application(middlewares=[_pipeline_middleware])
         app[STATE_KEY] = self._state
         app[_TOKEN_KEY] = self.token
+        app[_TOKENS_KEY] = self._tokens
         app[FAULTS_KEY] = self._faults
         app[LIMITER_KEY] = self._limiter
         slow_answers = SlowAnswers()

@@ -63,6 +63,9 @@ class RecordedRequest:
     ``None``), whether the route handler ``executed`` and whether the rate limit of
     ``FakeWebWork.enforce_rate_limit`` rejected it (``rate_limited``). ``received_at`` is the
     ``time.monotonic()`` of its arrival, for tests of how long a client waited between requests.
+    ``caller`` tells which token sent it: 0 for ``FakeWebWork.token``, 1, 2... for those of
+    ``FakeWebWork.add_token`` in the order added, ``None`` when unauthenticated (never the token
+    itself).
     """
 
     method: str
@@ -76,6 +79,7 @@ class RecordedRequest:
     executed: bool = False
     rate_limited: bool = False
     received_at: float = 0.0
+    caller: int | None = None
 
 
 @dataclass

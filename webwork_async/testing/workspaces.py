@@ -21,6 +21,7 @@ from ._state import (
     format_sql_datetime,
     format_timestamp,
 )
+from ._tokens import CALLER_KEY
 from .members import add_caller
 
 WORKSPACE_KIND: Final = "workspace"
@@ -79,13 +80,15 @@ def create_workspace(
 
 
 async def list_workspaces(request: web.Request) -> web.Response:
-    """GET /workspaces: every workspace of the caller, paginated, ordered by id."""
+    """GET /workspaces: every workspace of the caller's token, paginated, ordered by id."""
     state = request.app[STATE_KEY]
+    visible = request[CALLER_KEY].workspaces
     errors = FieldErrors()
     page = page_params(query_params(request), errors)
     errors.raise_if_any()
     with state.lock:
-        items = [state.workspaces[key].data for key in sorted(state.workspaces)]
+        keys = state.workspaces.keys() if visible is None else visible & state.workspaces.keys()
+        items = [state.workspaces[key].data for key in sorted(keys)]
         return paginated(request, items, page, "Workspaces retrieved successfully")
 
 
