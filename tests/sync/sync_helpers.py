@@ -38,12 +38,12 @@ class SyncShell:
             **extra,
         }
 
-    def arguments(self, *args: str, db: str | None = None) -> list[str]:
+    def arguments(self, *args: str, db: str | None = None, rate_limit: str = "off") -> list[str]:
         return [
             "--base-url",
             self.base_url,
             "--rate-limit",
-            "off",
+            rate_limit,
             "sync",
             "--db",
             db or self.db,
