@@ -4,4 +4,4 @@
 # in between, then a check of the database against the server. Options: --help.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
-exec .venv/bin/python -m webwork_async.sync demo "$@"
+exec .venv/bin/python -m webwork_async.sync.demo "$@"

@@ -1,4 +1,4 @@
-"""``python -m webwork_async.sync demo`` (``./scripts/demo.sh``): the README's first command."""
+"""``python -m webwork_async.sync.demo`` (``./scripts/demo.sh``): the README's first command."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from webwork_async.sync.__main__ import main
+from webwork_async.sync.demo import main
 
 
 def test_the_demo_syncs_twice_and_checks_the_database(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "demo.sqlite"
-    assert main(["demo", "--workspaces", "12", "--seed", "3", "--db", str(db)]) == 0
+    assert main(["--workspaces", "12", "--seed", "3", "--db", str(db)]) == 0
     out, err = capfd.readouterr()
     assert "first run: everything" in out and "second run: what changed" in out
     assert "changed on the fake: projects" in out
@@ -29,6 +29,6 @@ def test_the_demo_syncs_twice_and_checks_the_database(
 
 def test_the_demo_refuses_nonsense_options(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
-        main(["demo", "--workspaces", "0"])
+        main(["--workspaces", "0"])
     assert stopped.value.code == 2
     assert "--workspaces must be at least 1" in capsys.readouterr().err

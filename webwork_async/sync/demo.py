@@ -1,4 +1,4 @@
-"""``python -m webwork_async.sync demo``: the README's first command, ``webwork sync`` twice.
+"""``python -m webwork_async.sync.demo``: the README's first command, ``webwork sync`` twice.
 
 It starts the embedded fake WebWork server on 127.0.0.1, seeds a few hundred workspaces across
 every group (a few of them unreadable, as in real accounts), and runs the real ``webwork sync``
@@ -101,18 +101,13 @@ def run_demo(*, workspaces: int, seed: int, db: Path) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m webwork_async.sync``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m webwork_async.sync",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="webwork sync twice against a seeded fake server")
-    demo.add_argument("--workspaces", type=int, default=200, help="workspaces to seed (200)")
-    demo.add_argument("--seed", type=int, default=7, help="seed of the fake data (7)")
-    demo.add_argument("--db", type=Path, default=Path("webwork-demo.sqlite"),
-                      help="the SQLite file to write (webwork-demo.sqlite, replaced)")  # fmt: skip
+    """Entry point of ``python -m webwork_async.sync.demo`` (``./scripts/demo.sh``)."""
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser("./scripts/demo.sh", description=__doc__, formatter_class=raw)
+    parser.add_argument("--workspaces", type=int, default=200, help="workspaces to seed (200)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the fake data (7)")
+    parser.add_argument("--db", type=Path, default=Path("webwork-demo.sqlite"),
+                        help="the SQLite file (webwork-demo.sqlite, replaced)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.workspaces < 1:
         parser.error("--workspaces must be at least 1")
