@@ -27,7 +27,7 @@ from webwork_async.errors import (
     SessionStateError,
 )
 from webwork_async.sync._storage import Fetched, Run, SyncStorage, UnitState
-from webwork_async.sync._tables import TABLES, Table, TrackedHoursEntry
+from webwork_async.sync._tables import TABLES, Table, TrackedHoursEntry, table_named
 
 __all__ = [
     "SyncFailure",
@@ -259,10 +259,15 @@ class _Job:
         visible: list[list[tuple[int, str | None]]] = []
         listed: list[tuple[int, Fetched]] = []
         complete = True
+        table = table_named("workspaces")
+        counts = self.counts.get(table.name)
         for token, session in enumerate(self.sessions):
+            counter = None if counts is None else self._walk_counter(counts)  # one a walk
             try:
                 paginator = session.workspaces.list(per_page=self.options.per_page)
-                fetched = [item async for item in _raw_items(paginator, _plain_table("workspaces"))]
+                fetched = [
+                    item async for items, _ in _pages(paginator, table, counter) for item in items
+                ]
             except WebWorkError as exc:
                 complete = False
                 self.stopped[token] = exc
@@ -275,8 +280,7 @@ class _Job:
             listed += [(f.item.id, f) for f in fetched]
         if len(self.stopped) == len(self.sessions):
             return {}
-        table = next((t for t in self.options.tables if t.fill == "account"), None)
-        if table is not None:
+        if counts is not None:
             await self._store_account(table, listed, complete)
         return assign_workspaces(visible)
 
@@ -297,7 +301,6 @@ class _Job:
             table, replace(state, rows=len(unique)), [(f.item.id, f) for f in unique], _now()
         )
         counts.rows, counts.inserted, counts.updated = len(unique), inserted, updated
-        counts.requests += len(self.sessions)
         if complete:
             counts.deleted += await self.storage.finish_unit(table, state, _now())
         counts.done = 1
@@ -475,10 +478,6 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def _plain_table(name: str) -> Table:
-    return next(table for table in TABLES if table.name == name)
-
-
 async def _together(jobs: Sequence[Coroutine[Any, Any, None]]) -> None:
     """Run ``jobs`` concurrently; the first error cancels the others (awaited) and goes on."""
     tasks = [asyncio.ensure_future(job) for job in jobs]
@@ -488,12 +487,6 @@ async def _together(jobs: Sequence[Coroutine[Any, Any, None]]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def _raw_items(paginator: AsyncPaginator[Any], table: Table) -> AsyncIterator[Fetched]:
-    async for items, _ in _pages(paginator, table, None):
-        for item in items:
-            yield item
 
 
 async def _pages(
