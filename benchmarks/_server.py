@@ -8,6 +8,9 @@ socket write. It serves
   projects, behind a Bearer token check (401). One more token is rate limited: at most ``limit``
   answers per sliding window of ``period`` seconds, beyond which it answers 429 with a fractional
   ``Retry-After`` and ``X-RateLimit-Limit``/``X-RateLimit-Remaining`` headers;
+- ``GET /api/v2/workspaces?page=P&per_page=K``: the workspaces it serves (1 to ``workspaces``
+  and the streamed one, ordered by id, the caller their owner), paged the same way behind the
+  same token check, so that ``webwork sync`` can discover them;
 - ``GET /_bench/stats``: the server's own CPU time and the count of answers by status.
 
     python benchmarks/_server.py --token T --limited-token L --workspaces 2000 --projects 50 ...
@@ -33,10 +36,12 @@ from urllib.parse import parse_qsl
 import msgspec
 
 PROJECTS_PATH = "/api/v2/projects"
+WORKSPACES_PATH = "/api/v2/workspaces"
 STATS_PATH = "/_bench/stats"
 ID_STRIDE = 1_000_000  # project ids are workspace_id * ID_STRIDE + n, n = 1, 2, ...
 PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
+CALLER_USER_ID = 100  # the token's user: the owner of every workspace served
 _SCREENSHOTS = ("blur", "normal", "disabled")
 _TAGS = (("Marketing", "#FF5733"), ("Backend", "#3366FF"), ("Q1", "#33AA55"))
 _REASONS = {
@@ -94,6 +99,20 @@ def project(workspace_id: int, n: int) -> dict[str, object]:
     }
 
 
+def workspace(workspace_id: int) -> dict[str, object]:
+    """A workspace of the caller, with every field of ``webwork_async.models.Workspace``."""
+    return {
+        "id": workspace_id,
+        "workspace_name": f"Workspace {workspace_id}",
+        "owner_id": CALLER_USER_ID,
+        "user_id": CALLER_USER_ID,
+        "role": "Owner",
+        "status": "active",
+        "created_at": _moment(workspace_id % 997),
+        "activated_at": _moment(workspace_id % 997).replace("T", " ")[:19],
+    }
+
+
 def _response(status: int, body: bytes, headers: tuple[tuple[str, str], ...] = ()) -> bytes:
     lines = [
         f"HTTP/1.1 {status} {_REASONS[status]}",
@@ -134,6 +153,8 @@ class App:
         now = datetime.datetime.now(datetime.timezone.utc)
         self._timestamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         self._pages: dict[tuple[int, int, int], bytes] = {}
+        self._workspace_ids = sorted(self._sizes)
+        self._workspace_pages: dict[tuple[int, int], bytes] = {}
         self._window: collections.deque[float] = collections.deque()
         self.statuses: collections.Counter[int] = collections.Counter()
 
@@ -143,33 +164,56 @@ class App:
         for workspace_id, count in self._sizes.items():
             for page in range(1, max(1, math.ceil(count / size)) + 1):
                 self._page(workspace_id, page, size)
+        for page in range(1, max(1, math.ceil(len(self._workspace_ids) / size)) + 1):
+            self._workspaces_page(page, size)
+
+    def _envelope(
+        self, message: str, data: list[dict[str, object]], page: int, per_page: int, total: int
+    ) -> bytes:
+        """A complete 200 answer: the WebWork envelope of one page of a list."""
+        first = (page - 1) * per_page + 1
+        pagination = {
+            "current_page": page,
+            "per_page": per_page,
+            "total": total,
+            "last_page": max(1, math.ceil(total / per_page)),
+            "from": first if data else None,
+            "to": first + len(data) - 1 if data else None,
+        }
+        body = {
+            "success": True,
+            "message": message,
+            "data": data,
+            "meta": {
+                "api_version": "2.0.0",
+                "timestamp": self._timestamp,
+                "pagination": pagination,
+            },
+        }
+        return _response(200, msgspec.json.encode(body))
 
     def _page(self, workspace_id: int, page: int, per_page: int) -> bytes:
         key = (workspace_id, page, per_page)
         answer = self._pages.get(key)
         if answer is None:
             total = self._sizes[workspace_id]
-            first = (page - 1) * per_page + 1
-            numbers = range(first, min(total, page * per_page) + 1)
-            pagination = {
-                "current_page": page,
-                "per_page": per_page,
-                "total": total,
-                "last_page": max(1, math.ceil(total / per_page)),
-                "from": first if numbers else None,
-                "to": numbers[-1] if numbers else None,
-            }
-            body = {
-                "success": True,
-                "message": "Projects retrieved successfully",
-                "data": [project(workspace_id, n) for n in numbers],
-                "meta": {
-                    "api_version": "2.0.0",
-                    "timestamp": self._timestamp,
-                    "pagination": pagination,
-                },
-            }
-            answer = self._pages[key] = _response(200, msgspec.json.encode(body))
+            numbers = range((page - 1) * per_page + 1, min(total, page * per_page) + 1)
+            data = [project(workspace_id, n) for n in numbers]
+            message = "Projects retrieved successfully"
+            answer = self._pages[key] = self._envelope(message, data, page, per_page, total)
+        return answer
+
+    def _workspaces_page(self, page: int, per_page: int) -> bytes:
+        key = (page, per_page)
+        answer = self._workspace_pages.get(key)
+        if answer is None:
+            ids = self._workspace_ids[(page - 1) * per_page : page * per_page]
+            data = [workspace(workspace_id) for workspace_id in ids]
+            total = len(self._workspace_ids)
+            message = "Workspaces retrieved successfully"
+            answer = self._workspace_pages[key] = self._envelope(
+                message, data, page, per_page, total
+            )
         return answer
 
     def stats(self) -> bytes:
@@ -196,17 +240,18 @@ class App:
             return self.stats(), keep_alive
         if method != "GET" or headers.get("content-length", "0") != "0":
             return self._count(_error(405, "Only GET is served here")), False
-        if path != PROJECTS_PATH:
+        if path not in (PROJECTS_PATH, WORKSPACES_PATH):
             return self._count(_error(404, "Not found")), keep_alive
+        listing = self._projects if path == PROJECTS_PATH else self._workspaces
         authorization = headers.get("authorization", "")
         if authorization == f"Bearer {self._config.limited_token}":
             refusal, limit_headers = self._take_slot()
             if refusal is not None:
                 return self._count(refusal), keep_alive
-            return self._count(self._projects(query, limit_headers)), keep_alive
+            return self._count(_with_headers(listing(query), limit_headers)), keep_alive
         if authorization != f"Bearer {self._config.token}":
             return self._count(_error(401, "Unauthenticated.")), keep_alive
-        return self._count(self._projects(query, ())), keep_alive
+        return self._count(listing(query)), keep_alive
 
     def _count(self, response: bytes) -> bytes:
         self.statuses[int(response[9:12])] += 1  # the status code of "HTTP/1.1 NNN ..."
@@ -232,7 +277,7 @@ class App:
             ("X-RateLimit-Remaining", str(limit - len(window))),
         )
 
-    def _projects(self, query: str, extra_headers: tuple[tuple[str, str], ...]) -> bytes:
+    def _projects(self, query: str) -> bytes:
         params = dict(parse_qsl(query))
         try:
             workspace_id = int(params["workspace_id"])
@@ -244,12 +289,27 @@ class App:
             return _error(422, f"page must be >= 1 and per_page 1..{PER_PAGE_MAX}")
         if workspace_id not in self._sizes:
             return _error(404, "Workspace not found")
-        answer = self._page(workspace_id, page, per_page)
-        if not extra_headers:
-            return answer
-        status_line, _, rest = answer.partition(b"\r\n")
-        added = "".join(f"{name}: {value}\r\n" for name, value in extra_headers).encode()
-        return status_line + b"\r\n" + added + rest
+        return self._page(workspace_id, page, per_page)
+
+    def _workspaces(self, query: str) -> bytes:
+        params = dict(parse_qsl(query))
+        try:
+            page = int(params.get("page", "1"))
+            per_page = int(params.get("per_page", str(PER_PAGE_DEFAULT)))
+        except ValueError:
+            return _error(422, "page and per_page must be integers")
+        if page < 1 or not 1 <= per_page <= PER_PAGE_MAX:
+            return _error(422, f"page must be >= 1 and per_page 1..{PER_PAGE_MAX}")
+        return self._workspaces_page(page, per_page)
+
+
+def _with_headers(answer: bytes, extra_headers: tuple[tuple[str, str], ...]) -> bytes:
+    """A 200 answer with more headers after its status line (any other answer as it is)."""
+    if not extra_headers or not answer.startswith(b"HTTP/1.1 200 "):
+        return answer
+    status_line, _, rest = answer.partition(b"\r\n")
+    added = "".join(f"{name}: {value}\r\n" for name, value in extra_headers).encode()
+    return status_line + b"\r\n" + added + rest
 
 
 class _Connection(asyncio.Protocol):

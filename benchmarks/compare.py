@@ -95,14 +95,9 @@ class Server:
 
 @contextmanager
 def loopback_server(sizes: Sizes) -> Iterator[Server]:
-    """Start ``_server.py`` in its own process; it stops when its standard input closes."""
-    token, limited_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    """The loopback server of these sizes, rate limited as :data:`RATE_LIMIT` says."""
     requests, period = RATE_LIMIT
-    command = [
-        sys.executable,
-        str(HERE / "_server.py"),
-        f"--token={token}",
-        f"--limited-token={limited_token}",
+    options = [
         f"--limit={requests}",
         f"--period={period}",
         f"--workspaces={max(sizes.workspaces, sizes.limited_workspaces)}",
@@ -110,6 +105,22 @@ def loopback_server(sizes: Sizes) -> Iterator[Server]:
         f"--stream-workspace={STREAM_WORKSPACE}",
         f"--stream-projects={sizes.stream_projects}",
         f"--warm-per-page={PER_PAGE_MAX}",
+    ]
+    with start_server(options) as server:
+        yield server
+
+
+@contextmanager
+def start_server(options: list[str]) -> Iterator[Server]:
+    """Start ``_server.py`` with ``options`` and two fresh tokens, in its own process; it stops
+    when its standard input closes."""
+    token, limited_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    command = [
+        sys.executable,
+        str(HERE / "_server.py"),
+        f"--token={token}",
+        f"--limited-token={limited_token}",
+        *options,
     ]
     with subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
