@@ -297,12 +297,14 @@ class _Job:
             table.name, _ACCOUNT, self.run.id, (previous.sweep if previous else 0) + 1
         )
         unique = list(dict(listed).values())
-        inserted, updated = await self.storage.write_page(
-            table, replace(state, rows=len(unique)), [(f.item.id, f) for f in unique], _now()
+        counts.inserted, counts.updated, counts.deleted = await self.storage.write_page(
+            table,
+            replace(state, rows=len(unique)),
+            [(f.item.id, f) for f in unique],
+            _now(),
+            finish=complete,
         )
-        counts.rows, counts.inserted, counts.updated = len(unique), inserted, updated
-        if complete:
-            counts.deleted += await self.storage.finish_unit(table, state, _now())
+        counts.rows = len(unique)
         counts.done = 1
         self._told(counts)
 
@@ -371,8 +373,7 @@ class _Job:
         if table.windowed:
             start, end = window_of(table, previous, self.options, self.today)
             state = replace(state, window_start=start, window_end=end)
-        await self.storage.save_unit(state, _now())
-        return state
+        return state  # saved with its first page: a unit that fails before starts anew
 
     async def _unit(self, session: AsyncSession, table: Table, workspace_id: int) -> None:
         counts = self.counts[table.name]
@@ -386,6 +387,7 @@ class _Job:
             self._told(counts)
             return
         parts = await self._parts(table, state)
+        finished = False
         for part in range(state.part, len(parts)):
             first_page = state.page if part == state.part else 1
             page_number = first_page
@@ -395,15 +397,18 @@ class _Job:
                 ended = last_page is not None and page_number >= last_page
                 following = (part + 1, 1) if ended else (part, page_number + 1)
                 state = state.advanced(part=following[0], page=following[1], rows=len(items))
-                inserted, updated = await self.storage.write_page(
-                    table, state, [(workspace_id, item) for item in items], _now()
+                finished = ended and part == len(parts) - 1  # the sweep ends with this page
+                inserted, updated, deleted = await self.storage.write_page(
+                    table, state, [(workspace_id, item) for item in items], _now(), finish=finished
                 )
                 counts.rows += len(items)
                 counts.inserted += inserted
                 counts.updated += updated
+                counts.deleted += deleted
                 page_number += 1
                 self._told(counts)
-        counts.deleted += await self.storage.finish_unit(table, state, _now())
+        if not finished:  # no parts, or a last page that did not say it was the last
+            counts.deleted += await self.storage.finish_unit(table, state, _now())
         counts.done += 1
         self._told(counts)
 
@@ -497,14 +502,18 @@ async def _pages(
     """Each page of a walk as items with their JSON, and the page's ``last_page``."""
     decode = _decoder(table)
     async for page in paginator.as_type(msgspec.Raw).pages(progress=counter):
-        yield [decode(raw) for raw in page.items], page.last_page
+        yield decode(page.items), page.last_page
 
 
-def _decoder(table: Table) -> Callable[[msgspec.Raw], Fetched]:
+def _decoder(table: Table) -> Callable[[list[msgspec.Raw]], list[Fetched]]:
+    """Decodes a page's items into the table's model, each kept with its JSON (secrets
+    removed): the whole page in one call, item by item (strict, then lax as the library
+    does) only when that fails or a secret must be taken out first."""
     strict = msgspec.json.Decoder(table.model)
     lax = msgspec.json.Decoder(table.model, strict=False)
+    whole = msgspec.json.Decoder(list[table.model])  # type: ignore[name-defined]
 
-    def decode(raw: msgspec.Raw) -> Fetched:
+    def one(raw: msgspec.Raw) -> Fetched:
         body = bytes(raw)
         if table.secret_fields:
             plain = msgspec.json.decode(body)
@@ -515,6 +524,17 @@ def _decoder(table: Table) -> Callable[[msgspec.Raw], Fetched]:
             return Fetched(strict.decode(body), body)
         except msgspec.ValidationError:
             return Fetched(lax.decode(body), body)
+
+    def decode(raws: list[msgspec.Raw]) -> list[Fetched]:
+        if not table.secret_fields:
+            bodies = [bytes(raw) for raw in raws]
+            try:
+                items = whole.decode(b"[" + b",".join(bodies) + b"]")
+            except msgspec.ValidationError:
+                pass
+            else:
+                return [Fetched(item, body) for item, body in zip(items, bodies, strict=True)]
+        return [one(raw) for raw in raws]
 
     return decode
 

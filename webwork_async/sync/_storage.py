@@ -12,13 +12,14 @@ from __future__ import annotations
 import abc
 import datetime
 import hashlib
+import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
 import msgspec
 
-from webwork_async.sync._tables import TABLES, ColumnKind, Table, plain_value
+from webwork_async.sync._tables import TABLES, ColumnKind, Table
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -60,6 +61,10 @@ class Dialect:
 
     types: Mapping[ColumnKind, str]
     adapters: Mapping[ColumnKind, Adapter]
+    #: The type each kind's values are decoded as, from an item's JSON, to be stored.
+    field_types: Mapping[ColumnKind, Any] = field(default_factory=dict)
+    #: Kinds whose decoded values the driver takes as they are: no adapter call for them.
+    as_is: frozenset[ColumnKind] = frozenset()
     #: A statement that waits (up to the lock timeout) for every other writer of the tables
     #: to finish, so that a locked database is refused before anything changes; None when a
     #: write transaction does that already (SQLite's BEGIN IMMEDIATE).
@@ -75,22 +80,39 @@ def _iso(value: Any) -> Any:
     return None if value is None else value.isoformat()
 
 
-def _json_text(value: Any) -> Any:
-    return None if value is None else _encode(msgspec.to_builtins(value)).decode()
-
-
 def _aware(value: Any) -> Any:
     if isinstance(value, datetime.datetime) and value.tzinfo is None:
         return value.replace(tzinfo=datetime.timezone.utc)
     return value
 
 
-_SCALARS: Mapping[ColumnKind, Adapter] = {
-    "int": plain_value,
-    "float": plain_value,
-    "bool": plain_value,
-    "text": plain_value,
-    "json": _json_text,
+def _raw_text(value: Any) -> Any:
+    """A nested field's JSON, as sent, as text (its ``null`` as NULL)."""
+    if value is None:  # not in the item at all
+        return None
+    text = bytes(value)
+    return None if text == b"null" else text.decode()
+
+
+def _integer(value: Any) -> Any:
+    """A boolean as SQLite stores it (binding an int skips sqlite3's adapter lookup)."""
+    return None if value is None else int(value)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+#: The adapters of the kinds that both dialects take as decoded.
+_AS_DECODED: Mapping[ColumnKind, Adapter] = dict.fromkeys(("int", "float", "bool", "text"), _as_is)
+
+#: What every dialect decodes a kind as (nested fields: their JSON as sent).
+_DECODED: Mapping[ColumnKind, Any] = {
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "text": str,
+    "json": msgspec.Raw,
 }
 
 #: SQLite: dates and times as ISO text, JSON as text.
@@ -104,7 +126,9 @@ SQLITE = Dialect(
         "date": "TEXT",
         "json": "TEXT",
     },
-    adapters={**_SCALARS, "datetime": _iso, "date": _iso},
+    adapters={**_AS_DECODED, "bool": _integer, "datetime": _iso, "date": _iso, "json": _raw_text},
+    field_types={**_DECODED, "datetime": str, "date": str},  # the ISO text as sent
+    as_is=frozenset({"int", "float", "text", "datetime", "date"}),
 )
 
 #: PostgreSQL: native dates, times and JSONB.
@@ -118,7 +142,9 @@ POSTGRES = Dialect(
         "date": "DATE",
         "json": "JSONB",
     },
-    adapters={**_SCALARS, "datetime": _aware, "date": lambda value: value},
+    adapters={**_AS_DECODED, "datetime": _aware, "date": _as_is, "json": _raw_text},
+    field_types={**_DECODED, "datetime": datetime.datetime, "date": datetime.date},
+    as_is=frozenset({"int", "float", "text", "bool", "date"}),
     lock_tables=lambda names: (
         f"LOCK TABLE {', '.join(quote(name) for name in names)} IN SHARE ROW EXCLUSIVE MODE"
     ),
@@ -148,6 +174,18 @@ _STATE_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
     ("rows", "int"),
     ("error", "text"),
     ("updated_at", "datetime"),
+)
+
+
+_STATE_NAMES = [quote(name) for name, _ in _STATE_COLUMNS]
+_READ_STATE = (
+    f"SELECT {', '.join(_STATE_NAMES[:-1])} FROM _sync_state "
+    "WHERE table_name = ? AND workspace_id = ?"
+)
+_WRITE_STATE = (
+    f"INSERT INTO _sync_state ({', '.join(_STATE_NAMES)}) VALUES ({', '.join('?' * 12)}) "
+    "ON CONFLICT (table_name, workspace_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _STATE_NAMES[2:])
 )
 
 
@@ -204,6 +242,10 @@ class SyncStorage(abc.ABC):
 
     dialect: Dialect
     target: str  # the --db value, without a password
+    _shapes: dict[str, _Shape]
+
+    def __init__(self) -> None:
+        self._shapes = {}
 
     # -- what a backend supplies ----------------------------------------------------------------
 
@@ -347,16 +389,7 @@ class SyncStorage(abc.ABC):
 
     async def unit(self, table: str, workspace_id: int) -> UnitState | None:
         """The checkpoint of a unit, if it was ever started."""
-        names = ", ".join(quote(name) for name, _ in _STATE_COLUMNS[:-1])
-        (rows,) = await self._batch(
-            [
-                Statement(
-                    f"SELECT {names} FROM _sync_state WHERE table_name = ? AND workspace_id = ?",
-                    (table, workspace_id),
-                    "fetch",
-                )
-            ]
-        )
+        (rows,) = await self._batch([Statement(_READ_STATE, (table, workspace_id), "fetch")])
         if not rows:
             return None
         row = list(rows[0])
@@ -379,14 +412,7 @@ class SyncStorage(abc.ABC):
             state.error,
             adapt["datetime"](now),
         )
-        names = [name for name, _ in _STATE_COLUMNS]
-        updates = ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in names[2:])
-        return Statement(
-            f"INSERT INTO _sync_state ({', '.join(quote(n) for n in names)}) "
-            f"VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT (table_name, workspace_id) DO UPDATE SET {updates}",
-            values,
-        )
+        return Statement(_WRITE_STATE, values)
 
     async def save_unit(self, state: UnitState, now: datetime.datetime) -> None:
         """Record a unit's state on its own (started, or failed)."""
@@ -394,39 +420,33 @@ class SyncStorage(abc.ABC):
 
     # -- rows -----------------------------------------------------------------------------------
 
-    def _upsert_sql(self, table: Table) -> str:
-        names = ["workspace_id", *(c.name for c in table.columns), *(n for n, _ in SYSTEM_COLUMNS)]
-        updates = ", ".join(
-            f"{quote(n)} = excluded.{quote(n)}" for n in names if n not in ("workspace_id", "id")
-        )
-        return (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-            f"VALUES ({', '.join('?' * len(names))}) "
-            f'ON CONFLICT ("workspace_id", "id") DO UPDATE SET {updates}'
-        )
+    def _shape(self, table: Table) -> _Shape:
+        """How ``table``'s rows are built and written, worked out once per table."""
+        shape = self._shapes.get(table.name)
+        if shape is None:
+            shape = self._shapes[table.name] = _Shape.of(table, self.dialect)
+        return shape
 
-    def _row(
-        self,
-        table: Table,
-        workspace_id: int,
-        fetched: Fetched,
-        sweep: int,
-        synced_at: Any,
-    ) -> tuple[Any, ...]:
-        adapters = self.dialect.adapters
-        item, raw = fetched
-        start, end = table.days(item)
-        return (
-            workspace_id,
-            *(adapters[c.kind](getattr(item, c.name)) for c in table.columns),
-            raw.decode(),
-            digest(raw),
-            adapters["date"](start),
-            adapters["date"](end),
-            sweep,
-            synced_at,
-            None,
-        )
+    def _rows(
+        self, table: Table, rows: Sequence[tuple[int, Fetched]], sweep: int, synced_at: Any
+    ) -> list[tuple[Any, ...]]:
+        """The rows to write, in the order of :meth:`table_sql`'s columns. Their values are
+        decoded a second time from the items' JSON, into the dialect's column types (see
+        :class:`_Shape`): C work, where converting each model value would be Python's."""
+        shape = self._shape(table)
+        fields = shape.decode(b"[" + b",".join(raw for _, (_, raw) in rows) + b"]")
+        get, convert, date = shape.get, shape.convert, self.dialect.adapters["date"]
+        built = []
+        for (workspace_id, (item, raw)), row in zip(rows, fields, strict=True):
+            values = list(get(row))
+            for index, adapt in convert:
+                values[index] = adapt(values[index])
+            start, end = table.days(item)
+            built.append(
+                (workspace_id, *values, raw.decode(), digest(raw), date(start), date(end),
+                 sweep, synced_at, None)
+            )  # fmt: skip
+        return built
 
     async def write_page(
         self,
@@ -434,47 +454,56 @@ class SyncStorage(abc.ABC):
         state: UnitState,
         rows: Sequence[tuple[int, Fetched]],
         now: datetime.datetime,
-    ) -> tuple[int, int]:
+        *,
+        finish: bool = False,
+    ) -> tuple[int, int, int]:
         """Store a page's rows (``(workspace_id, fetched)``) and the unit's new checkpoint
-        ``state`` in one transaction. Returns (inserted, updated): a row counts as updated
-        when its JSON changed or it had been marked deleted."""
-        synced_at = self.dialect.adapters["datetime"](now)
-        values = [self._row(table, ws, fetched, state.sweep, synced_at) for ws, fetched in rows]
-        statements = [self._save_state(state, now)]
-        if values:
-            keys = [(row[0], row[1 + _id_index(table)]) for row in values]
-            statements[:0] = [
-                self._existing(table, keys),
-                Statement(self._upsert_sql(table), values, "many"),
-            ]
+        ``state`` in one transaction; with ``finish`` the page is the sweep's last, and the
+        same transaction ends the sweep (see :meth:`finish_unit`). Returns (inserted, updated,
+        marked deleted): a row counts as updated when its JSON changed or it had been marked
+        deleted."""
+        values = self._rows(table, rows, state.sweep, self.dialect.adapters["datetime"](now))
+        shape = self._shape(table)
+        keys = [(row[0], row[shape.id_at]) for row in values]
+        statements: list[Statement] = []
+        for start in range(0, len(values), shape.rows_a_statement):
+            chunk = slice(start, start + shape.rows_a_statement)
+            statements.append(self._existing(table, keys[chunk]))
+            statements.append(shape.upsert(values[chunk]))
+        statements += self._ending(table, state, now) if finish else [self._save_state(state, now)]
         results = await self._batch(statements)
-        if not values:
-            return 0, 0
-        before = {(ws, key): (seen, gone) for ws, key, seen, gone in results[0]}
+        found = results[: len(statements) - (2 if finish else 1) : 2]
+        before = {
+            (ws, key): (seen, gone) for rows_found in found for ws, key, seen, gone in rows_found
+        }
         inserted = updated = 0
-        digest_at = 1 + len(table.columns) + 1
         for key, row in zip(keys, values, strict=True):
             known = before.get(key)
             if known is None:
                 inserted += 1
-            elif known[0] != row[digest_at] or known[1]:
+            elif known[0] != row[shape.digest_at] or known[1]:
                 updated += 1
-        return inserted, updated
+        return inserted, updated, int(results[-2]) if finish else 0
 
     def _existing(self, table: Table, keys: Sequence[tuple[int, Any]]) -> Statement:
         """The stored digest and deletion flag of the rows with these keys."""
-        pairs = " OR ".join(['("workspace_id" = ? AND "id" = ?)'] * len(keys))
+        workspaces = {workspace for workspace, _ in keys}
+        if len(workspaces) == 1:  # a page of one workspace: its primary key's range
+            where = f'"workspace_id" = ? AND "id" IN ({", ".join("?" * len(keys))})'
+            args = [*workspaces, *(key for _, key in keys)]
+        else:
+            where = " OR ".join(['("workspace_id" = ? AND "id" = ?)'] * len(keys))
+            args = [value for key in keys for value in key]
         return Statement(
             f'SELECT "workspace_id", "id", "_digest", "_deleted_at" IS NOT NULL '
-            f"FROM {quote(table.name)} WHERE {pairs}",
-            [value for key in keys for value in key],
+            f"FROM {quote(table.name)} WHERE {where}",
+            args,
             "fetch",
         )
 
-    async def finish_unit(self, table: Table, state: UnitState, now: datetime.datetime) -> int:
-        """End a complete sweep: mark deleted the rows of the unit (in its window, for time
-        data) that the sweep did not see, and record the unit done; one transaction. Returns
-        how many rows were marked."""
+    def _ending(self, table: Table, state: UnitState, now: datetime.datetime) -> list[Statement]:
+        """The end of a complete sweep: mark deleted the rows of the unit (in its window, for
+        time data) that the sweep did not see, and record the unit done."""
         adapt = self.dialect.adapters
         where = ['"_sweep" <> ?', '"_deleted_at" IS NULL']
         args: list[Any] = [adapt["datetime"](now), state.sweep]
@@ -484,16 +513,14 @@ class SyncStorage(abc.ABC):
         if table.windowed:
             where += ['"_day" >= ?', '"_day_end" <= ?']
             args += [adapt["date"](state.window_start), adapt["date"](state.window_end)]
-        marked, _ = await self._batch(
-            [
-                Statement(
-                    f'UPDATE {quote(table.name)} SET "_deleted_at" = ? WHERE '
-                    + " AND ".join(where),
-                    args,
-                ),
-                self._save_state(replace(state, status="done", error=None), now),
-            ]
-        )
+        mark = f'UPDATE {quote(table.name)} SET "_deleted_at" = ? WHERE ' + " AND ".join(where)
+        done = replace(state, status="done", error=None)
+        return [Statement(mark, args), self._save_state(done, now)]
+
+    async def finish_unit(self, table: Table, state: UnitState, now: datetime.datetime) -> int:
+        """End a complete sweep whose last page is written already (see :meth:`_ending`), in
+        one transaction. Returns how many rows were marked deleted."""
+        marked, _ = await self._batch(self._ending(table, state, now))
         return int(marked)
 
     # -- what later units read ------------------------------------------------------------------
@@ -533,8 +560,61 @@ class SyncStorage(abc.ABC):
         return [(int(user), _date(day) or start) for user, day in rows]
 
 
-def _id_index(table: Table) -> int:
-    return next(i for i, column in enumerate(table.columns) if column.name == "id")
+def _optional(kind: Any) -> Any:
+    """A field type that also takes ``null`` (msgspec.Raw keeps a ``null`` as its JSON)."""
+    return kind if kind is msgspec.Raw else kind | None
+
+
+#: Bound values a statement may carry: below both SQLite's (32,766) and PostgreSQL's (32,767).
+_MAX_VALUES = 30_000
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A table's row layout for one dialect: what is read from an item, what is converted,
+    and the multi-row upsert (one statement a page: a statement a row costs SQLite a round of
+    its interpreter lock per row)."""
+
+    decode: Callable[[bytes], list[Any]]  # a page's items as structs of the column types
+    get: Callable[[Any], tuple[Any, ...]]
+    convert: tuple[tuple[int, Adapter], ...]
+    id_at: int  # in a row
+    digest_at: int
+    rows_a_statement: int
+    head: str
+    marks: str
+    tail: str
+
+    @classmethod
+    def of(cls, table: Table, dialect: Dialect) -> _Shape:
+        columns = table.columns
+        convert = [
+            (index, dialect.adapters[column.kind])
+            for index, column in enumerate(columns)
+            if column.kind not in dialect.as_is
+        ]
+        fields = [(c.name, _optional(dialect.field_types[c.kind]), None) for c in columns]
+        row_type = msgspec.defstruct(f"{table.name}_columns", fields, kw_only=True, gc=False)
+        names = ["workspace_id", *(c.name for c in columns), *(n for n, _ in SYSTEM_COLUMNS)]
+        updates = ", ".join(
+            f"{quote(n)} = excluded.{quote(n)}" for n in names if n not in ("workspace_id", "id")
+        )
+        return cls(
+            decode=msgspec.json.Decoder(list[row_type], strict=False).decode,  # type: ignore[valid-type]
+            get=operator.attrgetter(*(c.name for c in columns)),
+            convert=tuple(convert),
+            id_at=1 + next(i for i, c in enumerate(columns) if c.name == "id"),
+            digest_at=1 + len(columns) + 1,
+            rows_a_statement=max(1, _MAX_VALUES // len(names)),
+            head=f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ",
+            marks=f"({', '.join('?' * len(names))})",
+            tail=f' ON CONFLICT ("workspace_id", "id") DO UPDATE SET {updates}',
+        )
+
+    def upsert(self, rows: Sequence[tuple[Any, ...]]) -> Statement:
+        """One statement that writes ``rows`` (inserted, or updated in place)."""
+        sql = self.head + ", ".join([self.marks] * len(rows)) + self.tail
+        return Statement(sql, [value for row in rows for value in row])
 
 
 def _date(value: Any) -> datetime.date | None:

@@ -10,7 +10,6 @@ time groups cover a date window and mark deleted only the rows inside it.
 from __future__ import annotations
 
 import datetime
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -173,8 +172,3 @@ def table_named(name: str) -> Table:
         if table.name == name:
             return table
     raise KeyError(f"no synced group {name!r}; known: {', '.join(t.name for t in TABLES)}")
-
-
-def plain_value(value: object) -> object:
-    """A field's value as SQL drivers take it: enums as their values."""
-    return value.value if isinstance(value, enum.Enum) else value

@@ -28,6 +28,7 @@ class PostgresStorage(SyncStorage):
     dialect = POSTGRES
 
     def __init__(self, dsn: str, *, busy_timeout: float) -> None:
+        super().__init__()
         self._dsn = dsn
         self.target = _without_password(dsn)
         self._busy_timeout = busy_timeout

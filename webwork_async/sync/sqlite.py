@@ -26,6 +26,7 @@ class SQLiteStorage(SyncStorage):
     dialect = SQLITE
 
     def __init__(self, path: str | Path, *, busy_timeout: float) -> None:
+        super().__init__()
         self.path = Path(path)
         self.target = str(path)
         self._busy_timeout = busy_timeout
