@@ -348,3 +348,14 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def write_results(
+    path: Any, *, started: Any, machine: str, targets: Any, problems: list[str], **parts: Any
+) -> None:
+    """Write a run's results as JSON (``--json PATH``): when and where it ran, its parts, the
+    targets and the problems found."""
+    document = {"date": started.isoformat(), "machine": machine, **parts, "targets": targets,
+                "problems": problems}  # fmt: skip
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"results written to {path}")
