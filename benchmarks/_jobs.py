@@ -351,7 +351,7 @@ if __name__ == "__main__":
 
 
 def write_results(
-    path: Any, *, started: Any, machine: str, targets: Any, problems: list[str], **parts: Any
+    path: Any, *, started: Any, machine: Any, targets: Any, problems: list[str], **parts: Any
 ) -> None:
     """Write a run's results as JSON (``--json PATH``): when and where it ran, its parts, the
     targets and the problems found."""

@@ -38,6 +38,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from _jobs import write_results
 from _server import ID_STRIDE, PER_PAGE_MAX, project_checksum
 
 HERE = Path(__file__).resolve().parent
@@ -438,18 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(f"CHECK FAILED: {problem}")
     if args.json is not None:
-        results = {
-            "date": started.isoformat(),
-            "machine": host,
-            "sizes": dataclasses.asdict(sizes),
-            "bulk": {"summary": summary, "runs": runs},
-            "rate_limited": limited,
-            "streaming": stream,
-            "targets": met,
-            "problems": problems,
-        }
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"results written to {args.json}")
+        write_results(args.json, started=started, machine=host, targets=met, problems=problems,
+                      sizes=dataclasses.asdict(sizes), bulk={"summary": summary, "runs": runs},
+                      rate_limited=limited, streaming=stream)  # fmt: skip
     return 1 if problems else 0
 
 

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _jobs import server_stats
+from _jobs import server_stats, write_results
 from _server import PER_PAGE_MAX, project_checksum
 from compare import Server, machine, start_server
 
@@ -398,16 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"CHECK FAILED: {problem}")
     print(f"\nthe whole run took {time.perf_counter() - clock:.0f} s")
     if args.json is not None:
-        document = {
-            "date": started.isoformat(),
-            "machine": host,
-            "plan": dataclasses.asdict(plan),
-            "sizes": results,
-            "targets": met,
-            "problems": problems,
-        }
-        args.json.write_text(json.dumps(document, indent=2) + "\n")
-        print(f"results written to {args.json}")
+        write_results(args.json, started=started, machine=host, targets=met, problems=problems,
+                      plan=dataclasses.asdict(plan), sizes=results)  # fmt: skip
     return 1 if problems else 0
 
 
