@@ -44,12 +44,11 @@ class SyncStorageError(Exception):
 
 
 class Statement(NamedTuple):
-    """One statement of a batch: ``fetch`` rows, ``count`` the rows changed, or ``many``:
-    ``args`` is a list of argument rows."""
+    """One statement of a batch, which ``fetch``-es rows or ``count``-s the rows it changed."""
 
     sql: str
     args: Sequence[Any]
-    kind: Literal["fetch", "count", "many"] = "count"
+    kind: Literal["fetch", "count"] = "count"
 
 
 Adapter = Callable[[Any], Any]
@@ -256,7 +255,7 @@ class SyncStorage(abc.ABC):
     @abc.abstractmethod
     async def _batch(self, statements: Sequence[Statement]) -> list[Any]:
         """Run ``statements`` in one transaction: every one of them or none. Returns per
-        statement its rows (``fetch``), its changed-row count (``count``) or None (``many``)."""
+        statement its rows (``fetch``) or its changed-row count (``count``)."""
 
     @abc.abstractmethod
     async def _columns(self) -> dict[str, set[str]]:

@@ -1,9 +1,9 @@
 """The PostgreSQL backend of ``webwork sync``: asyncpg (``pip install webwork-async[postgres]``).
 
 Why asyncpg: it speaks PostgreSQL's protocol natively on asyncio (no thread per connection, no
-libpq), passes values in binary, and pipelines ``executemany``, so a page of rows costs one
-round trip. One connection is enough: a sync writes one page at a time, the fetching is what
-runs concurrently.
+libpq) and passes values in binary; a page of rows is one multi-row statement, one round trip.
+One connection is enough: a sync writes one page at a time, the fetching is what runs
+concurrently.
 """
 
 from __future__ import annotations
@@ -66,10 +66,7 @@ class PostgresStorage(SyncStorage):
                 async with connection.transaction():
                     for sql, args, kind in statements:
                         query = _numbered(sql)
-                        if kind == "many":
-                            await connection.executemany(query, args)
-                            results.append(None)
-                        elif kind == "fetch":
+                        if kind == "fetch":
                             results.append(await connection.fetch(query, *args))
                         else:
                             status = await connection.execute(query, *args)

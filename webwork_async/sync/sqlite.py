@@ -73,10 +73,7 @@ class SQLiteStorage(SyncStorage):
             connection.execute("BEGIN IMMEDIATE")
             try:
                 for sql, args, kind in statements:
-                    if kind == "many":
-                        connection.executemany(sql, args)
-                        results.append(None)
-                    elif kind == "fetch":
+                    if kind == "fetch":
                         results.append(connection.execute(sql, args).fetchall())
                     else:
                         results.append(connection.execute(sql, args).rowcount)
