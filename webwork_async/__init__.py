@@ -4,7 +4,7 @@ Start with :class:`AsyncSession`; errors live in :mod:`webwork_async.errors`, mo
 :mod:`webwork_async.models`, and a fake server for tests in :mod:`webwork_async.testing`.
 """
 
-from webwork_async._bulk import WorkspaceResult
+from webwork_async._bulk import WorkspaceResult, ends_bulk_job
 from webwork_async._options import CallOptions
 from webwork_async._pagination import AsyncPaginator, Page
 from webwork_async._progress import JobProgress, ProgressCallback
@@ -173,5 +173,6 @@ __all__ = [
     "Workspace",
     "WorkspaceResult",
     "__version__",
+    "ends_bulk_job",
     "redact_headers",
 ]

@@ -19,13 +19,8 @@ from typing import Any
 
 import msgspec
 
-from webwork_async import AsyncPaginator, AsyncSession, JobProgress, WebWorkError
-from webwork_async.errors import (
-    APIError,
-    AuthenticationError,
-    PermissionDeniedError,
-    SessionStateError,
-)
+from webwork_async import AsyncPaginator, AsyncSession, JobProgress, WebWorkError, ends_bulk_job
+from webwork_async.errors import APIError, PermissionDeniedError
 from webwork_async.sync._storage import Fetched, Run, SyncStorage, UnitState
 from webwork_async.sync._tables import TABLES, Table, TrackedHoursEntry, table_named
 
@@ -162,11 +157,6 @@ def assign_workspaces(visible: Sequence[Sequence[tuple[int, str | None]]]) -> di
         load[chosen] += 1
         assigned[workspace_id] = chosen
     return assigned
-
-
-def _ends_token(error: BaseException) -> bool:
-    """A rejected token or an unusable session: nothing more can be done with it."""
-    return isinstance(error, (AuthenticationError, SessionStateError))
 
 
 def _describe(error: BaseException) -> str:
@@ -337,7 +327,7 @@ class _Job:
             try:
                 await self._unit(session, table, workspace_id)
             except (WebWorkError, msgspec.ValidationError) as exc:
-                if _ends_token(exc):
+                if ends_bulk_job(exc):
                     self.stopped.setdefault(token, exc)
                 elif (
                     isinstance(exc, PermissionDeniedError)
