@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import os
 import pwd
 import shutil
@@ -79,11 +80,17 @@ def test_every_group_of_every_workspace_is_copied_with_typed_columns_and_raw_jso
     assert project["_synced_at"] and project["_deleted_at"] is None
 
 
-def test_secrets_are_never_stored(shell: SyncShell) -> None:
+def test_secrets_are_never_stored_or_logged(
+    shell: SyncShell, caplog: pytest.LogCaptureFixture
+) -> None:
     workspace = shell.fake.add_workspace()
     hook = shell.fake.add_webhook(workspace, url="https://bot.example.com/hook")
     assert hook["token"]
+    shell.fake.inject("server_error", status=503, times=2)  # retries log their warnings
+    caplog.set_level(logging.DEBUG)
     assert shell.run().exit_code == 0
+    assert "retry" in caplog.text.lower()  # the log was captured
+    assert shell.fake.token not in caplog.text and hook["token"] not in caplog.text
     stored = rows(shell.db, "webhooks")
     assert [row["id"] for row in stored] == [hook["id"]]
     assert "token" not in stored[0] and "token" not in json.loads(stored[0]["_raw"])
