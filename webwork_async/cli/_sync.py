@@ -48,7 +48,7 @@ def _tables(names: Sequence[str]) -> list[Table]:
 
 
 @click.command("sync")
-@click.option("--db", "target", default=_DEFAULT_DB, show_default=True,
+@click.option("--db", "target", default=_DEFAULT_DB, show_default=True, metavar="TARGET",
               help="a SQLite file, or a postgresql://USER@HOST/DB URL")  # fmt: skip
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
               help="first day of time data (default: 30 days back, then the last run)")  # fmt: skip
