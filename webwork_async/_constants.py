@@ -78,4 +78,10 @@ DEFAULT_MAX_RESPONSE_SIZE: Final = 32 * 1024 * 1024
 # How much of an error answer's body an exception keeps (.body).
 MAX_ERROR_BODY_BYTES: Final = 64 * 1024
 
+# Webhook deliveries (webwork_async.webhooks; the scheme is Standard Webhooks', inferred for
+# WebWork, whose docs do not say how a delivery is signed): a delivery whose webhook-timestamp is
+# further than this many seconds from the receiver's clock, either way, is refused, so a captured
+# delivery cannot be replayed later (the Standard Webhooks default).
+WEBHOOK_TIMESTAMP_TOLERANCE: Final = 300.0
+
 LOGGER_NAME: Final = "webwork_async"
