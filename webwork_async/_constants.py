@@ -84,4 +84,28 @@ MAX_ERROR_BODY_BYTES: Final = 64 * 1024
 # delivery cannot be replayed later (the Standard Webhooks default).
 WEBHOOK_TIMESTAMP_TOLERANCE: Final = 300.0
 
+# The webhook receiver (webwork_async.webhooks.webhook_handler and asgi_webhook_app).
+# Where deliveries are kept between their 2xx and the end of the callback (a SQLite file, relative
+# to the bot's working directory).
+WEBHOOK_STORE_PATH: Final = "webwork-webhooks.sqlite"
+# A delivery's body larger than this (bytes) is answered 413 unread: an event is a few KiB.
+WEBHOOK_MAX_BODY_SIZE: Final = 1024 * 1024
+# A delivery id longer than this is answered 400 (Standard Webhooks ids are about 30 characters).
+WEBHOOK_MAX_ID_LENGTH: Final = 256
+# Deliveries accepted but not yet handed to the callback; past it the receiver answers 503 with
+# Retry-After: WEBHOOK_RETRY_AFTER seconds, and the sender retries (nothing is stored).
+WEBHOOK_QUEUE_SIZE: Final = 1000
+WEBHOOK_RETRY_AFTER: Final = 30
+# A callback that raised is called again with the same event after WEBHOOK_CALLBACK_BACKOFF *
+# 2**(n-1) seconds after its n-th failure, at most WEBHOOK_CALLBACK_BACKOFF_MAX, for as long as it
+# takes: the delivery stays pending meanwhile, and later ones wait behind it (order is kept).
+WEBHOOK_CALLBACK_BACKOFF: Final = 1.0
+WEBHOOK_CALLBACK_BACKOFF_MAX: Final = 300.0
+# How long the id of a finished delivery is kept, in seconds, so that the sender's retries of it
+# are acknowledged and skipped (senders retry for a day or two), and how often the old ones go.
+WEBHOOK_DONE_RETENTION: Final = 7 * 24 * 3600.0
+WEBHOOK_PRUNE_INTERVAL: Final = 3600.0
+# How much of a callback's error a pending delivery keeps (last_error), in characters.
+WEBHOOK_MAX_ERROR_LENGTH: Final = 1000
+
 LOGGER_NAME: Final = "webwork_async"

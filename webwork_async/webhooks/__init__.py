@@ -15,6 +15,16 @@ can call them::
         event = decode_event(body)
         ...
 
+For a bot, :func:`webhook_handler` (aiohttp.web) and :func:`asgi_webhook_app` (FastAPI,
+Starlette) do all of it and more: each delivery is verified, written to a
+:class:`DeliveryStore` (a SQLite file by default) before it is answered 202, deduplicated by its
+``webhook-id``, and handed to the bot's callback in order, again after a crash or a raise, until
+the callback finishes::
+
+    handler = webhook_handler(on_event, verifier=StandardWebhooksVerifier(webhook.token))
+    app.router.add_post("/webhooks", handler)
+    handler.attach(app)
+
 What WebWork documents: the event names and that a webhook's ``token`` authenticates its
 deliveries. What is **inferred**, and so replaceable: how a delivery is signed (the Standard
 Webhooks scheme; pass any :class:`Verifier`) and the shape of its body (``type``, ``timestamp``,
@@ -48,9 +58,26 @@ from webwork_async.webhooks._events import (
     UnknownEvent,
     decode_event,
 )
+from webwork_async.webhooks._handler import (
+    AsgiWebhookApp,
+    WebhookCallback,
+    WebhookHandler,
+    asgi_webhook_app,
+    current_delivery,
+    webhook_handler,
+)
+from webwork_async.webhooks._store import (
+    Delivery,
+    DeliveryStore,
+    MemoryDeliveryStore,
+    SQLiteDeliveryStore,
+)
 from webwork_async.webhooks._verify import StandardWebhooksVerifier, Verifier, sign
 
 __all__ = [
+    "AsgiWebhookApp",
+    "Delivery",
+    "DeliveryStore",
     "Event",
     "KnownEvent",
     "MemberActivated",
@@ -60,11 +87,13 @@ __all__ = [
     "MemberEvent",
     "MemberInvited",
     "MemberUpdated",
+    "MemoryDeliveryStore",
     "ProjectCreated",
     "ProjectData",
     "ProjectDeleted",
     "ProjectEvent",
     "ProjectUpdated",
+    "SQLiteDeliveryStore",
     "SignatureFailure",
     "StandardWebhooksVerifier",
     "TrackerStarted",
@@ -73,8 +102,13 @@ __all__ = [
     "TrackerStoppedData",
     "UnknownEvent",
     "Verifier",
+    "WebhookCallback",
+    "WebhookHandler",
     "WebhookPayloadError",
     "WebhookSignatureError",
+    "asgi_webhook_app",
+    "current_delivery",
     "decode_event",
     "sign",
+    "webhook_handler",
 ]
