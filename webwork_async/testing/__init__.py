@@ -2,9 +2,11 @@
 
 ``FakeWebWork`` serves an in-memory copy of the API (variant B of the docs) with aiohttp;
 ``RecordedRequest`` describes a request it received; ``FaultKind`` and ``FaultRule`` describe
-faults injected with ``FakeWebWork.inject``. The pytest fixture ``webwork_fake`` comes from
-``webwork_async.testing.pytest_plugin``; ``python -m webwork_async.testing`` (or ``webwork-fake``)
-runs a seeded server from the command line.
+faults injected with ``FakeWebWork.inject``; ``Delivery``, ``DeliveryAttempt`` and
+``DeliveryState`` tell what became of a webhook event it delivered (``FakeWebWork.deliveries``).
+The pytest fixture ``webwork_fake`` comes from ``webwork_async.testing.pytest_plugin``;
+``python -m webwork_async.testing`` (or ``webwork-fake``) runs a seeded server from the command
+line, and ``webwork-fake trigger EVENT --to URL`` sends a signed test event to a bot.
 
 The names are imported lazily, so that the pytest plugin, which lives in this package and is
 loaded by every pytest run, does not import aiohttp.
@@ -16,14 +18,26 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from ._deliveries import Delivery, DeliveryAttempt, DeliveryState
     from ._faults import FaultKind, FaultRule
     from ._server import FakeWebWork
     from ._state import RecordedRequest
 
-__all__ = ["FakeWebWork", "FaultKind", "FaultRule", "RecordedRequest"]
+__all__ = [
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryState",
+    "FakeWebWork",
+    "FaultKind",
+    "FaultRule",
+    "RecordedRequest",
+]
 
 #: Where each lazy export lives.
 _MODULES: Final = {
+    "Delivery": "._deliveries",
+    "DeliveryAttempt": "._deliveries",
+    "DeliveryState": "._deliveries",
     "FakeWebWork": "._server",
     "FaultKind": "._faults",
     "FaultRule": "._faults",

@@ -14,6 +14,15 @@ manual poking at the client.
 
 Seeding is told on stderr, with a progress line per tenth of the workspaces when there are more
 than 500 of them; stdout gets the server's address and options once it listens.
+
+``trigger`` sends one signed test event to a bot instead, as ``stripe trigger`` does::
+
+    WEBWORK_WEBHOOK_SECRET=whsec_... python -m webwork_async.testing trigger project.created \
+        --to http://127.0.0.1:8000/webwork/events
+
+The event is a made-up one of its kind, signed the way the fake signs its deliveries and tried
+on the fake's retry schedule; stdout gets the delivery id and each attempt's status, never the
+secret. The exit status is 0 when the bot answered 2xx, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -21,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
 import os
 import signal
 import socket
@@ -31,12 +39,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from webwork_async._constants import TOKEN_ENV_VAR
+from webwork_async.testing._loopback import is_loopback_address
 
 if TYPE_CHECKING:
+    from webwork_async.testing._deliveries import Delivery
     from webwork_async.testing._server import FakeWebWork
 
 #: Seeds of more workspaces than this report their progress on stderr.
 _PROGRESS_ABOVE: Final = 500
+#: The environment variable ``trigger`` reads the webhook's secret from.
+WEBHOOK_SECRET_ENV_VAR: Final = "WEBWORK_WEBHOOK_SECRET"
+_TRIGGER: Final = "trigger"
 
 
 class _FaultSpec(NamedTuple):
@@ -81,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="webwork-fake",
         description="Serve a fake WebWork Tracker API v2 with deterministic seeded data.",
+        epilog=f"'webwork-fake {_TRIGGER} EVENT --to URL' sends a signed test webhook event "
+        f"instead (see 'webwork-fake {_TRIGGER} --help').",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default %(default)s)"
@@ -159,7 +174,7 @@ def _is_loopback(host: str) -> bool:
     if not name:
         return False
     try:
-        return _is_loopback_address(name)
+        return is_loopback_address(name)
     except ValueError:
         pass
     try:
@@ -167,15 +182,7 @@ def _is_loopback(host: str) -> bool:
     except (OSError, UnicodeError):
         return False
     addresses = {str(info[4][0]) for info in resolved}
-    return bool(addresses) and all(_is_loopback_address(address) for address in addresses)
-
-
-def _is_loopback_address(text: str) -> bool:
-    """Whether an IP address literal is a loopback one; ValueError when it is no address."""
-    address = ipaddress.ip_address(text)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
+    return bool(addresses) and all(is_loopback_address(address) for address in addresses)
 
 
 def _warn(text: str) -> None:
@@ -251,20 +258,114 @@ async def _serve(args: argparse.Namespace, token: str) -> None:
         await stop.wait()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, seed, serve until Ctrl-C/SIGTERM; return the exit status."""
-    parser = _parser()
+def _credential(parser: argparse.ArgumentParser, given: str | None, env_var: str, name: str) -> str:
+    """The ``--<name>`` option's value, else ``$<env_var>``; a usage error when neither is set,
+    a warning when the option was used (it shows in ``ps`` and the shell history)."""
+    value = given or os.environ.get(env_var)
+    if not value:
+        parser.error(f"no {name}: set the {env_var} environment variable or pass --{name}")
+    if given is not None:
+        _warn(
+            f"--{name} shows the {name} in the process list and the shell history; "
+            f"prefer the {env_var} environment variable"
+        )
+    return value
+
+
+def _trigger_parser() -> argparse.ArgumentParser:
+    from webwork_async.testing.webhooks import WEBHOOK_EVENTS
+
+    parser = argparse.ArgumentParser(
+        prog=f"webwork-fake {_TRIGGER}",
+        description="Send one signed test webhook event, as the fake server delivers them, "
+        "to a bot on this machine; exit 0 when it answers 2xx, 1 otherwise.",
+    )
+    parser.add_argument(
+        "event", metavar="EVENT", choices=WEBHOOK_EVENTS, help=", ".join(WEBHOOK_EVENTS)
+    )
+    parser.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the bot's URL (a loopback one: 127.0.0.1, ::1, localhost)",
+    )
+    parser.add_argument(
+        "--secret",
+        default=None,
+        help=f"the webhook's token to sign with (default: ${WEBHOOK_SECRET_ENV_VAR}); never "
+        f"printed. Prefer ${WEBHOOK_SECRET_ENV_VAR}: an option shows in the process list",
+    )
+    parser.add_argument(
+        "--workspace",
+        type=int,
+        default=1,
+        metavar="ID",
+        help="the event's workspace_id (default %(default)s)",
+    )
+    return parser
+
+
+def _trigger(argv: Sequence[str]) -> int:
+    """``trigger EVENT --to URL``: send one test event; 0 when it was answered 2xx."""
+    from webwork_async import ConfigurationError
+    from webwork_async.testing._loopback import is_loopback_url
+    from webwork_async.webhooks import StandardWebhooksVerifier
+
+    parser = _trigger_parser()
     args = parser.parse_args(argv)
-    token = args.token or os.environ.get(TOKEN_ENV_VAR)
-    if not token:
-        parser.error(f"no token: set the {TOKEN_ENV_VAR} environment variable or pass --token")
+    secret = _credential(parser, args.secret, WEBHOOK_SECRET_ENV_VAR, "secret")
+    try:
+        StandardWebhooksVerifier(secret)
+    except ConfigurationError as exc:
+        parser.error(str(exc))
+    if not is_loopback_url(args.to):
+        print(
+            f"webwork-fake {_TRIGGER}: refused: {args.to} is not an http(s) URL on a loopback "
+            "address (127.0.0.1, ::1, localhost)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        delivery = asyncio.run(_fire(args.event, args.workspace, args.to, secret))
+    except KeyboardInterrupt:
+        return 130
+    for number, attempt in enumerate(delivery.attempts, 1):
+        outcome = str(attempt.status) if attempt.status is not None else attempt.error
+        print(f"attempt {number}: {outcome} ({attempt.duration:.2f} s)", flush=True)
+    attempts = _plural(len(delivery.attempts), "attempt")
+    print(f"{delivery.state.value} after {attempts}", flush=True)
+    return 0 if delivery.state.value == "delivered" else 1
+
+
+async def _fire(event: str, workspace_id: int, url: str, secret: str) -> Delivery:
+    from webwork_async._protocol import Secret
+    from webwork_async.testing._deliveries import Deliveries
+    from webwork_async.testing._sample_events import sample_data
+    from webwork_async.testing._state import FakeState
+
+    state = FakeState()
+    deliveries = Deliveries(state)
+    async with deliveries.running():
+        data = sample_data(event, state.now())
+        sent = deliveries.send(event, workspace_id, data, url, Secret(secret))
+        print(f"{event} {sent.delivery_id} -> {url}", flush=True)
+        settled = await deliveries.settled(None)
+    return next(done for done in settled if done.delivery_id == sent.delivery_id)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, seed, serve until Ctrl-C/SIGTERM; return the exit status.
+
+    ``trigger ...`` sends a test webhook event instead (see the module's docstring).
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == [_TRIGGER]:
+        return _trigger(arguments[1:])
+    parser = _parser()
+    args = parser.parse_args(arguments)
+    token = _credential(parser, args.token, TOKEN_ENV_VAR, "token")
     if args.workspaces < 0 or args.projects_min < 0 or args.projects_max < args.projects_min:
         parser.error("need --workspaces >= 0 and 0 <= --projects-min <= --projects-max")
-    if args.token is not None:
-        _warn(
-            f"--token shows the token in the process list and the shell history; "
-            f"prefer the {TOKEN_ENV_VAR} environment variable"
-        )
     if not _is_loopback(args.host):
         _warn(
             f"--host {args.host} is not a loopback address: the fake is reachable from the "

@@ -24,6 +24,8 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from webwork_async._protocol import Secret
+
 from . import (
     contracts,
     expenses,
@@ -41,6 +43,14 @@ from . import (
     workspaces,
 )
 from ._changes import change_some
+from ._deliveries import (
+    DELIVERY_BACKOFF,
+    DELIVERY_RETRIES,
+    DELIVERY_TIMEOUT,
+    Deliveries,
+    Delivery,
+    Schedule,
+)
 from ._faults import (
     FAULTS_KEY,
     LIMITER_KEY,
@@ -67,6 +77,7 @@ from ._http import (
 )
 from ._rows import insert_time_entry, matching, render_time_entry
 from ._rows import time_entries as timeline
+from ._sample_events import sample_data
 from ._seed import seed_state
 from ._seed_groups import GroupSeeder
 from ._state import FakeState, RecordedRequest, Row, utcnow
@@ -257,7 +268,10 @@ class FakeWebWork:
     :meth:`running_trackers`, :meth:`timesheets`, :meth:`time_requests`, :meth:`leaves`,
     :meth:`leave_policies`, :meth:`expenses`, :meth:`expense_categories` and :attr:`requests`. The
     reports sum the time entries. :meth:`inject` and :meth:`enforce_rate_limit` make it misbehave
-    like a real network and server. All state access is guarded by one ``threading.RLock``.
+    like a real network and server. While it serves, changes made through the API are
+    delivered to the registered webhooks on loopback URLs (:attr:`deliveries`,
+    :meth:`configure_deliveries`, :meth:`deliver`, :meth:`deliveries_settled`). All state
+    access is guarded by one ``threading.RLock``.
     """
 
     def __init__(self, token: str | None = None) -> None:
@@ -271,6 +285,7 @@ class FakeWebWork:
         self._faults = FaultInjector(self._state.lock)
         self._limiter = RateLimiter(self._state.lock)
         self._tokens = Tokens(self._state.lock)
+        self._deliveries = Deliveries(self._state)
         self._app: web.Application | None = None
 
     def __repr__(self) -> str:
@@ -383,9 +398,13 @@ class FakeWebWork:
     def accept_invitation(self, workspace_id: int, user_id: int) -> dict[str, Any]:
         """Make an invited member active, as accepting the e-mail's link does; return a copy.
 
+        Delivers ``member.activated`` to the webhooks that want it, if the fake is serving.
         Raises ``KeyError`` when ``user_id`` is no live member of the workspace.
         """
-        return members.accept(self._state, workspace_id, user_id)
+        with self._state.lock:
+            member = members.accept(self._state, workspace_id, user_id)
+            self._deliveries.emit(workspace_id, "member.activated", member)
+            return json_copy(member)
 
     def add_contract(
         self, workspace_id: int, *, project_id: int, user_id: int, **fields: Any
@@ -978,6 +997,84 @@ class FakeWebWork:
         """
         self._limiter.configure(requests, period)
 
+    # -- webhook deliveries -------------------------------------------------------------------
+
+    def configure_deliveries(
+        self,
+        *,
+        retries: int = DELIVERY_RETRIES,
+        backoff: float = DELIVERY_BACKOFF,
+        timeout: float = DELIVERY_TIMEOUT,
+    ) -> None:
+        """Set how webhook deliveries made from now on are tried: ``retries`` more attempts
+        after a failed one (a connection error, no answer within ``timeout`` seconds, a status
+        other than 2xx), the first after ``backoff`` seconds and each next one after twice the
+        wait before it. The defaults (3, 0.1 s, 5 s) spread four attempts over 0.7 s.
+        ``ValueError`` for a negative count or wait, or a timeout that is not positive.
+        """
+        self._deliveries.configure(Schedule(retries, backoff, timeout))
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every webhook delivery so far, in the order the events happened (snapshots).
+
+        While the fake serves, a change made through the API (``project.*`` on create, update
+        and delete; ``member.*`` on invite, update and delete, ``member.activated`` on
+        :meth:`accept_invitation`; ``tracker.*`` on time-tracking start and stop) is POSTed to
+        every live webhook of the workspace subscribed to the event, signed with its ``token``
+        the Standard Webhooks way (see ``webwork_async.testing._deliveries``), from the loop
+        that serves, a webhook's deliveries one after the other. Changes made with the
+        ``add_*`` methods deliver nothing. Only loopback URLs are delivered to; others are
+        refused. Wait for them with :meth:`deliveries_settled` or :meth:`wait_deliveries`.
+        """
+        return self._deliveries.records()
+
+    def deliver(
+        self,
+        event_type: str,
+        workspace_id: int,
+        data: Mapping[str, Any] | None = None,
+        *,
+        to: str | None = None,
+        secret: str | None = None,
+    ) -> list[Delivery]:
+        """Send a test event by hand; return its new deliveries (pending, refused, or cancelled
+        when the fake is not serving).
+
+        ``data`` is the event's object, by default a made-up one of the event's kind (the
+        event must then be one of the ten the webhooks know, else ``ValueError``). Without
+        ``to`` it goes to every live webhook of ``workspace_id`` subscribed to ``event_type``;
+        with ``to`` (a URL) to that URL alone, signed with ``secret`` (then required), whatever
+        the webhooks.
+        """
+        if data is None:
+            data = sample_data(event_type, self._state.now())
+        if to is None:
+            if secret is not None:
+                raise ValueError("secret goes with to: a webhook signs with its own token")
+            return self._deliveries.emit(workspace_id, event_type, data)
+        if not secret:
+            raise ValueError("deliver(to=...) needs the secret to sign with")
+        return [self._deliveries.send(event_type, workspace_id, data, to, Secret(secret))]
+
+    async def deliveries_settled(self, timeout: float | None = 10.0) -> list[Delivery]:
+        """Wait until no webhook delivery is pending; return :attr:`deliveries`.
+
+        Async and non-blocking, for a fake served by :meth:`serve` in the test's loop (it works
+        with :meth:`serve_in_thread` too). ``TimeoutError`` after ``timeout`` seconds, naming
+        what is still pending (None: wait as long as it takes).
+        """
+        return await self._deliveries.settled(timeout)
+
+    def wait_deliveries(self, timeout: float | None = 10.0) -> list[Delivery]:
+        """Block until no webhook delivery is pending; return :attr:`deliveries`.
+
+        For a fake served by :meth:`serve_in_thread`, from any other thread (never from the
+        loop that serves: it would wait for itself). ``TimeoutError`` as for
+        :meth:`deliveries_settled`.
+        """
+        return self._deliveries.wait(timeout)
+
     # -- serving ------------------------------------------------------------------------------
 
     def make_app(self) -> web.Application:
@@ -991,6 +1088,7 @@ class FakeWebWork:
         slow_answers = SlowAnswers()
         app[SLOW_KEY] = slow_answers
         app.on_shutdown.append(slow_answers.release)
+        self._deliveries.attach(app)
         for group in _GROUPS:
             group.add_routes(app)
         return app

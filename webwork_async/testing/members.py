@@ -5,7 +5,9 @@ user id) in one workspace: the same user may be a member of several workspaces, 
 (user ``CALLER_USER_ID``) is a member of every workspace, with the workspace's role. An invited
 member is "inactive" until ``FakeWebWork.accept_invitation``. DELETE archives: the member keeps
 its row (``deleted_at`` set) but disappears from every route, its contracts are soft-deleted and
-it leaves every task's assignees.
+it leaves every task's assignees. Invite, update and delete deliver ``member.invited``,
+``member.updated`` and ``member.deleted`` or ``member.archived`` (see :func:`delete_member`) to
+the webhooks that want them, and an accepted invitation ``member.activated``.
 
 Also holds :func:`insert_member`, the lenient builder behind ``FakeWebWork.add_member``.
 """
@@ -18,6 +20,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ._deliveries import announce
 from ._endpoint import Call, Routes
 from ._fields import (
     NAME_MAX,
@@ -241,6 +244,7 @@ def invite_member(call: Call) -> web.Response:
         insert_member(state, workspace_id, {**fields, "id": user_id})
     else:
         previous.data.update(fields, updated_at=call.now())
+    announce(call, "member.invited", render(state, live_member(state, workspace_id, user_id)))
     data = {"user_id": user_id, "invitation_link": INVITATION_URL + secrets.token_hex(16)}
     return call.ok(data, "Member invited successfully", status=201)
 
@@ -269,6 +273,7 @@ def update_member(call: Call) -> web.Response:
     if row.data["id"] == CALLER_USER_ID:
         call.workspace.data["role"] = role
     row.data.update(changes, updated_at=call.now())
+    announce(call, "member.updated", render(call.state, row))
     return call.ok(render(call.state, row), "Member updated successfully")
 
 
@@ -277,7 +282,9 @@ def delete_member(call: Call) -> web.Response:
     """DELETE /members/{memberId} with body ``workspace_id``: archive the member.
 
     Its contracts are soft-deleted and it leaves every task; the workspace owner and the
-    caller cannot be archived (403).
+    caller cannot be archived (403). Delivers ``member.deleted`` for an invitation never
+    accepted (an "inactive" member), else ``member.archived`` (which of the two documented
+    events a removal is, is **inferred**).
     """
     row = _member(call)
     user_id = row.data["id"]
@@ -285,10 +292,13 @@ def delete_member(call: Call) -> web.Response:
         raise ApiError(403, "The workspace owner cannot be archived", error="Forbidden")
     if user_id == CALLER_USER_ID:
         raise ApiError(403, "You cannot archive yourself", error="Forbidden")
+    pending = row.data["status"] == "inactive"
     now = call.now()
     soft_delete(row, now)
     end_contracts(call.state, call.workspace_id, now, user_id=user_id)
     unassign_everywhere(call.state, call.workspace_id, user_id)
+    archived = {**render(call.state, row), "deleted_at": row.data["deleted_at"]}
+    announce(call, "member.deleted" if pending else "member.archived", archived)
     return call.ok(None, "Member deleted successfully")
 
 

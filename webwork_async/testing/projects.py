@@ -1,7 +1,9 @@
 """Projects API group of the fake server (reference §3.3, §4.3; ``seed-projects.txt`` wins).
 
 Routes: ``GET/POST /projects`` and ``GET/PUT/DELETE /projects/{projectId}``. DELETE archives: the
-project keeps its row with ``deleted_at`` set and disappears from every route.
+project keeps its row with ``deleted_at`` set and disappears from every route. Create, update and
+delete deliver ``project.created``, ``project.updated`` and ``project.deleted`` (the project as
+the route shows it, archived with ``deleted_at`` for the last) to the webhooks that want them.
 
 Also holds :func:`insert_project`, the lenient builder used by ``FakeWebWork.add_project`` (no API
 validation, so tests can store any shape of data they need), and :func:`store_built_projects`, the
@@ -15,6 +17,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ._deliveries import announce
 from ._endpoint import Call, Routes
 from ._fields import NAME_MAX, TEXT_MAX, Spec, calendar_date, check_order, number, text
 from ._http import live_row
@@ -163,6 +166,7 @@ def list_projects(call: Call) -> web.Response:
 def create_project(call: Call) -> web.Response:
     """POST /projects: validate the body (``workspace_id`` in it, variant B), answer 201."""
     project = insert_project(call.state, call.workspace_id, call.values)
+    announce(call, "project.created", project)
     return call.ok(project, "Project created successfully", status=201)
 
 
@@ -177,6 +181,7 @@ def update_project(call: Call) -> web.Response:
     call.errors.raise_if_any()
     row.data.update(call.values)
     row.data["updated_at"] = call.now()
+    announce(call, "project.updated", row.data)
     return call.ok(row.data, "Project updated successfully")
 
 
@@ -190,6 +195,7 @@ def delete_project(call: Call) -> web.Response:
     now = call.now()
     soft_delete(row, now)
     end_contracts(call.state, call.workspace_id, now, project_id=row.data["id"])
+    announce(call, "project.deleted", row.data)
     return call.ok(None, "Project deleted successfully")
 
 

@@ -4,7 +4,9 @@ Routes: ``POST /time-tracking/start``, ``POST /time-tracking/stop`` and ``GET
 /time-tracking/current-data``. A member has at most one running tracker per workspace; start
 names a live contract of that member (and maybe a live task of its project). Stop (of
 ``user_id``, by default the caller's own tracker) turns the tracker into a "Web tracker" time
-entry of the timeline. A start with a tracker running, or a stop with none, is 400.
+entry of the timeline. A start with a tracker running, or a stop with none, is 400. Start and
+stop deliver ``tracker.started`` (the tracker's fields) and ``tracker.stopped`` (the same and
+``stopped_at``) to the webhooks that want them.
 
 Also holds :func:`insert_tracker`, the lenient builder behind ``FakeWebWork.add_running_tracker``.
 """
@@ -16,6 +18,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ._deliveries import announce
 from ._endpoint import Call, Routes
 from ._fields import POSITIVE_ID, QUERY_ID, TRACKED_WORK, Spec, parse_timestamp
 from ._http import ApiError
@@ -106,6 +109,7 @@ def start_tracking(call: Call) -> web.Response:
         "start_time": call.now(),
     }
     stored = insert_tracker(call.state, call.workspace_id, fields)
+    announce(call, "tracker.started", stored)
     shown = ("start_time", "contract_id", "project_id", "task_id", "activity_description")
     data = {
         "message": _STARTED,
@@ -136,6 +140,7 @@ def stop_tracking(call: Call) -> web.Response:
     stopped_at = call.now()
     entry = {**pick(tracker, TRACKER_FIELDS), "end_time": stopped_at, "method": WEB_TRACKER}
     insert_time_entry(call.state, call.workspace_id, entry)
+    announce(call, "tracker.stopped", {**pick(tracker, TRACKER_FIELDS), "stopped_at": stopped_at})
     return call.ok({"message": _STOPPED, "stopped_at": stopped_at}, _STOPPED)
 
 
