@@ -108,4 +108,25 @@ WEBHOOK_PRUNE_INTERVAL: Final = 3600.0
 # How much of a callback's error a pending delivery keeps (last_error), in characters.
 WEBHOOK_MAX_ERROR_LENGTH: Final = 1000
 
+# OAuth2 (webwork_async.oauth2; docs §2.2: the Authorization Code flow). The authorize URL and
+# the scopes are in the docs; the token URL, the token answer's fields and how the client proves
+# itself are not, and are inferred (RFC 6749 and Laravel Passport, whose routes these match).
+OAUTH2_AUTHORIZE_URL: Final = "https://webwork-tracker.com/oauth/authorize"  # docs
+OAUTH2_TOKEN_URL: Final = "https://webwork-tracker.com/oauth/token"  # inferred
+OAUTH2_SCOPES: Final = ("read", "write", "admin")  # docs
+# How the client sends its id and secret to the token URL: "post" (form fields, RFC 6749
+# client_secret_post, what Passport reads) or "basic" (HTTP Basic); inferred.
+OAUTH2_CLIENT_AUTH: Final = "post"
+# The lifetime assumed for an access token whose answer gives no expires_in (RFC 6749 makes it
+# optional), in seconds: short, so that a session refreshes early rather than meet a 401.
+OAUTH2_ASSUMED_EXPIRES_IN: Final = 3600
+# One call to the token URL (connect, send, read the answer), in seconds.
+OAUTH2_TIMEOUT: Final = 30.0
+# A token answer larger than this (bytes) is refused: a real one is well under 4 KiB.
+OAUTH2_MAX_RESPONSE_SIZE: Final = 64 * 1024
+# PKCE (RFC 7636): bytes of randomness in a code verifier (64 give 86 URL-safe characters; the
+# RFC allows 43 to 128), and in a generated state.
+OAUTH2_VERIFIER_BYTES: Final = 64
+OAUTH2_STATE_BYTES: Final = 32
+
 LOGGER_NAME: Final = "webwork_async"

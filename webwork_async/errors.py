@@ -29,6 +29,7 @@ __all__ = [
     "InsecureTLSWarning",
     "InvalidArgumentError",
     "NotFoundError",
+    "OAuth2Error",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -146,6 +147,51 @@ class BadRequestError(APIError):
 
 class AuthenticationError(APIError):
     """HTTP 401: the token is missing, wrong or expired (personal tokens live six months)."""
+
+
+class OAuth2Error(AuthenticationError):
+    """The OAuth2 token URL refused a request (RFC 6749 §5.2), or gave an answer that is no token.
+
+    ``error`` is the RFC 6749 error code (``invalid_grant``, ``invalid_client``,
+    ``invalid_request``, ``invalid_scope``, ``unauthorized_client``, ``unsupported_grant_type``),
+    None when the answer had none; ``description`` is the service's ``error_description``.
+    ``invalid_grant`` means the code or refresh token is used, expired or revoked: the user must
+    sign in again (``sign_in_again`` is True). Never holds the client secret, a code or a token.
+    """
+
+    def __init__(
+        self,
+        *,
+        error: str | None,
+        description: str | None,
+        status: int,
+        method: str,
+        url: str,
+        body: bytes = b"",
+    ) -> None:
+        self.description = description
+        super().__init__(
+            status=status,
+            message=description or error or "the token URL refused the request",
+            error=error,
+            method=method,
+            url=url,
+            body=body,
+        )
+
+    @property
+    def sign_in_again(self) -> bool:
+        """True when only a new sign-in (authorization code flow) can get a token."""
+        return self.error == "invalid_grant"
+
+    def _describe(self) -> str:
+        code = f" {self.error}" if self.error else ""
+        text = f"{self.method} {self.url} -> HTTP {self.status}:{code}"
+        if self.description:
+            text += f" ({self.description})"
+        if self.sign_in_again:
+            text += "; the grant is used, expired or revoked: the user must sign in again"
+        return text
 
 
 class PermissionDeniedError(APIError):

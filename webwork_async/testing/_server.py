@@ -75,6 +75,8 @@ from ._http import (
     parse_digits,
     query_params,
 )
+from ._oauth import DEFAULT_REDIRECT_URI, OAUTH_KEY, OAUTH_PREFIX, OAuthServer
+from ._oauth import add_routes as add_oauth_routes
 from ._rows import insert_time_entry, matching, render_time_entry
 from ._rows import time_entries as timeline
 from ._sample_events import sample_data
@@ -162,7 +164,7 @@ async def _record(request: web.Request) -> tuple[Exchange, Exception | None]:
     """Append a :class:`RecordedRequest` (before auth, in arrival order); return its exchange.
 
     A body that cannot be read (e.g. 413) is recorded as empty and the error returned, to be
-    answered like any other.
+    answered like any other. So is the body of an OAuth2 request: secrets are never kept.
     """
     state = request.app[STATE_KEY]
     arrived_at = time.monotonic()
@@ -172,6 +174,8 @@ async def _record(request: web.Request) -> tuple[Exchange, Exception | None]:
         body = await request.read()
     except Exception as exc:
         read_error = exc
+    if request.path.startswith(OAUTH_PREFIX + "/"):
+        body = b""  # a token request's body holds the client secret, a code or a refresh token
     query = query_params(request)
     match_info = request.match_info
     route = None if match_info.http_exception is not None else match_info.route.resource
@@ -212,6 +216,9 @@ async def _answer(request: web.Request, handler: Handler, exchange: Exchange) ->
     if request.match_info.http_exception is not None:
         # No such route (404) or method (405): like Laravel, answer that before auth.
         return await handler(request)
+    if request.path.startswith(OAUTH_PREFIX + "/"):
+        # The OAuth2 endpoints authenticate the client themselves, and are not rate-limited.
+        return await run_handler(request, handler, exchange)
     caller = _authenticate(request)
     request[CALLER_KEY] = caller
     exchange.caller = caller.number
@@ -238,7 +245,7 @@ def _authenticate(request: web.Request) -> Caller:
     given_bytes = token_bytes(given)
     if hmac.compare_digest(given_bytes, expected.encode("utf-8")):
         return MAIN_CALLER
-    caller = request.app[_TOKENS_KEY].find(given_bytes)
+    caller = request.app[_TOKENS_KEY].find(given_bytes, request.app[STATE_KEY].now())
     if caller is None:
         raise ApiError(
             401,
@@ -285,6 +292,7 @@ class FakeWebWork:
         self._faults = FaultInjector(self._state.lock)
         self._limiter = RateLimiter(self._state.lock)
         self._tokens = Tokens(self._state.lock)
+        self._oauth = OAuthServer(self._state, self._tokens)
         self._deliveries = Deliveries(self._state)
         self._app: web.Application | None = None
 
@@ -337,6 +345,62 @@ class FakeWebWork:
         with self._state.lock:
             self._tokens.add(token, workspaces, self._state.workspaces)
         return token
+
+    # -- OAuth2 -------------------------------------------------------------------------------
+
+    def add_oauth_client(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        redirect_uris: Iterable[str] = (DEFAULT_REDIRECT_URI,),
+    ) -> tuple[str, str]:
+        """Register an OAuth2 client (random id and secret when None); return ``(id, secret)``.
+
+        ``GET /oauth/authorize`` approves its requests at once for one of ``redirect_uris``
+        (exact match), and ``POST /oauth/token`` issues tokens to it (see
+        ``webwork_async.testing._oauth`` for the rules). The access tokens it gets see every
+        workspace, like :attr:`token`, until they expire. A client id in use is a ``ValueError``.
+        """
+        return self._oauth.add_client(client_id, client_secret, redirect_uris)
+
+    def configure_oauth(
+        self,
+        *,
+        code_lifetime: float | None = None,
+        access_token_lifetime: float | None = None,
+        refresh_token_lifetime: float | None = None,
+    ) -> None:
+        """Set the lifetimes, in seconds, of the codes and tokens issued from now on (defaults:
+        60 s, an hour, 30 days); None keeps one. 0 issues them expired."""
+        self._oauth.configure(
+            code_lifetime=code_lifetime,
+            access_token_lifetime=access_token_lifetime,
+            refresh_token_lifetime=refresh_token_lifetime,
+        )
+
+    def revoke_oauth_token(self, token: str) -> bool:
+        """Revoke an issued access or refresh token (refused from now on: 401 for an access
+        token, ``invalid_grant`` for a refresh token); False when the fake never issued it."""
+        return self._oauth.revoke(token)
+
+    def oauth_token_requests(self, grant_type: str | None = None) -> int:
+        """How many ``POST /oauth/token`` requests arrived, refused ones included; only those of
+        ``grant_type`` (``"authorization_code"``, ``"refresh_token"``) when given."""
+        return self._oauth.token_requests(grant_type)
+
+    @property
+    def oauth_authorize_url(self) -> str | None:
+        """``GET /oauth/authorize`` on the serving host (None when not serving)."""
+        return None if self.base_url is None else self._host_url() + OAUTH_PREFIX + "/authorize"
+
+    @property
+    def oauth_token_url(self) -> str | None:
+        """``POST /oauth/token`` on the serving host (None when not serving)."""
+        return None if self.base_url is None else self._host_url() + OAUTH_PREFIX + "/token"
+
+    def _host_url(self) -> str:
+        assert self.base_url is not None
+        return self.base_url.removesuffix("/").removesuffix(API_PREFIX)
 
     # -- building data ------------------------------------------------------------------------
 
@@ -1083,6 +1147,7 @@ class FakeWebWork:
         app[STATE_KEY] = self._state
         app[_TOKEN_KEY] = self.token
         app[_TOKENS_KEY] = self._tokens
+        app[OAUTH_KEY] = self._oauth
         app[FAULTS_KEY] = self._faults
         app[LIMITER_KEY] = self._limiter
         slow_answers = SlowAnswers()
@@ -1091,6 +1156,7 @@ class FakeWebWork:
         self._deliveries.attach(app)
         for group in _GROUPS:
             group.add_routes(app)
+        add_oauth_routes(app)
         return app
 
     @property

@@ -15,6 +15,7 @@ import secrets
 import threading
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from aiohttp import web
@@ -51,15 +52,23 @@ class Tokens:
         self._lock = lock
         self._key = secrets.token_bytes(32)
         self._callers: dict[bytes, Caller] = {}
+        self._expiry: dict[bytes, datetime] = {}
+        self._added = 0
 
     def __len__(self) -> int:
-        """How many tokens were added."""
-        return len(self._callers)
+        """How many tokens were added (removed ones included)."""
+        return self._added
 
     def add(
-        self, token: str, workspaces: Iterable[int] | None, existing: Collection[int]
+        self,
+        token: str,
+        workspaces: Iterable[int] | None,
+        existing: Collection[int],
+        *,
+        expires_at: datetime | None = None,
     ) -> Caller:
-        """Accept ``token`` as the next caller, seeing ``workspaces`` (``None``: every one).
+        """Accept ``token`` as the next caller, seeing ``workspaces`` (``None``: every one),
+        until ``expires_at`` (``None``: for ever; the OAuth2 access tokens expire).
 
         ``existing`` are the ids of the stored workspaces: another id is a ``KeyError``. A token
         accepted already, empty or holding whitespace is a ``ValueError`` (it never says the
@@ -77,14 +86,27 @@ class Tokens:
         with self._lock:
             if digest in self._callers:
                 raise ValueError("that token is accepted already")
-            caller = Caller(len(self._callers) + 1, visible)
+            self._added += 1
+            caller = Caller(self._added, visible)
             self._callers[digest] = caller
+            if expires_at is not None:
+                self._expiry[digest] = expires_at
             return caller
 
-    def find(self, given: bytes) -> Caller | None:
-        """The caller whose token is ``given``, or ``None``."""
+    def remove(self, token: str) -> bool:
+        """Refuse ``token`` from now on; False when it was not accepted."""
+        digest = self._digest(token_bytes(token))
+        with self._lock:
+            self._expiry.pop(digest, None)
+            return self._callers.pop(digest, None) is not None
+
+    def find(self, given: bytes, now: datetime | None = None) -> Caller | None:
+        """The caller whose token is ``given`` and has not expired at ``now``, or ``None``."""
         digest = self._digest(given)
         with self._lock:
+            expires_at = self._expiry.get(digest)
+            if expires_at is not None and now is not None and now >= expires_at:
+                return None
             return self._callers.get(digest)
 
     def _digest(self, token: bytes) -> bytes:
