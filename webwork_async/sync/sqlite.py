@@ -8,13 +8,12 @@ while a page is written. WAL journaling lets readers query the file while a sync
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from webwork_async._thread import OwnThread
 from webwork_async.sync._storage import SQLITE, Statement, SyncStorage, SyncStorageError
 
 __all__ = ["SQLiteStorage"]
@@ -30,21 +29,12 @@ class SQLiteStorage(SyncStorage):
         self.path = Path(path)
         self.target = str(path)
         self._busy_timeout = busy_timeout
-        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="webwork-sqlite")
+        self._thread = OwnThread("webwork-sqlite")  # the connection's, from connect to close
         self._connection: sqlite3.Connection | None = None
 
-    async def _call(self, work: Any, *args: Any) -> Any:
-        """Run ``work`` in the connection's thread. A cancelled caller still waits for it: a
-        transaction half-way must end (commit or rollback) before anything else happens."""
-        future = asyncio.get_running_loop().run_in_executor(self._thread, work, *args)
-        try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            await asyncio.wait([future])
-            raise
-
     async def _connect(self) -> None:
-        await self._call(self._open)
+        self._thread.start()
+        await self._thread.run(self._open)
 
     def _open(self) -> None:
         if not self.path.parent.is_dir():
@@ -63,7 +53,7 @@ class SQLiteStorage(SyncStorage):
             raise SyncStorageError(_problem(self.path, exc)) from None
 
     async def _batch(self, statements: Sequence[Statement]) -> list[Any]:
-        return list(await self._call(self._run, statements))
+        return await self._thread.run(self._run, statements)
 
     def _run(self, statements: Sequence[Statement]) -> list[Any]:
         connection = self._connection
@@ -98,10 +88,12 @@ class SQLiteStorage(SyncStorage):
         return found
 
     async def close(self) -> None:
-        if self._connection is not None:
-            await self._call(self._connection.close)
-            self._connection = None
-        self._thread.shutdown(wait=True)
+        await self._thread.stop(self._disconnect)
+
+    def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
 
 def _problem(path: Path, exc: sqlite3.Error) -> str:

@@ -10,18 +10,17 @@ any token.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, Protocol, TypeVar
 
 from webwork_async._constants import WEBHOOK_MAX_ERROR_LENGTH
+from webwork_async._thread import OwnThread
 
 __all__ = ["Delivery", "DeliveryStore", "MemoryDeliveryStore", "SQLiteDeliveryStore"]
 
@@ -161,21 +160,21 @@ class SQLiteDeliveryStore:
     def __init__(self, path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time):
         self.path = Path(path)
         self._clock = clock
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread = OwnThread("webwork-webhooks-store")
         self._connection: sqlite3.Connection | None = None
 
     def __repr__(self) -> str:
         return f"SQLiteDeliveryStore({str(self.path)!r})"
 
     async def _run(self, call: Callable[..., _T], *args: object) -> _T:
-        if self._executor is None:
+        if not self._thread.running:
             raise RuntimeError(f"{self!r} is not open")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
+        return await self._thread.run(call, *args)
 
     async def open(self) -> None:
         """Create the file (mode 0600) and the table if need be, and connect."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="webwork-webhooks-store")
+        if not self._thread.running:
+            self._thread.start()
             await self._run(self._open)
 
     def _open(self) -> None:
@@ -190,13 +189,7 @@ class SQLiteDeliveryStore:
 
     async def close(self) -> None:
         """Close the connection and its thread; :meth:`open` may be called again."""
-        executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        try:
-            await asyncio.get_running_loop().run_in_executor(executor, self._close)
-        finally:
-            executor.shutdown(wait=True)
+        await self._thread.stop(self._close)
 
     def _close(self) -> None:
         connection, self._connection = self._connection, None
