@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,16 @@ from webwork_async.testing import FakeWebWork
 from webwork_async.testing._server import stop_runner
 
 _HERE = Path(__file__).parent
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for a server a test starts
+    in another process, which must be told its port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
 
 PROXY_USER = "proxy-user"
 PROXY_PASSWORD = "pr0xy-DO-NOT-LEAK-41d9"

@@ -12,13 +12,14 @@ import pwd
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from local_servers import free_port
 
 USER = "webwork"  # the database superuser initdb creates
 DATABASE = "webwork"
@@ -142,12 +143,6 @@ def _temp_parent(user: pwd.struct_passwd | None) -> str:
     return "/tmp"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _tail(log: Path) -> str:
     try:
         lines = log.read_text(errors="replace").splitlines()
@@ -164,7 +159,7 @@ def _failure(what: str, error: subprocess.CalledProcessError, log: Path | None =
 def _start(run: _Runner, data: Path, sockets: Path, log: Path) -> int:
     """Start the server on a free port (another, if someone took it meanwhile); its port."""
     for attempt in range(1, _START_ATTEMPTS + 1):
-        port = _free_port()
+        port = free_port()
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port} -k {shlex.quote(str(sockets))}"
             " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"

@@ -21,12 +21,13 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from local_servers import free_port
 
 _ROOT = Path(__file__).resolve().parents[1]
 PRISM = _ROOT / "tools" / "prism" / "node_modules" / ".bin" / "prism"
@@ -67,13 +68,6 @@ class PrismMode:
         return arguments
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class _Prism:
     """One ``prism mock`` process, its output in a log file."""
 
@@ -88,7 +82,7 @@ class _Prism:
         return f"http://127.0.0.1:{self.port}/"
 
     async def spawn(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         command = [
             str(prism_binary()),
             "mock",

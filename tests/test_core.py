@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from typing import Any
 
 import pytest
 from aiohttp import web
 from canned_server import ERROR_CLASS_BY_STATUS, Canned, CannedServer, envelope
+from local_servers import free_port
 
 from webwork_async import (
     APIError,
@@ -91,13 +91,6 @@ async def test_truncated_json_is_a_decode_error(canned: CannedServer) -> None:
     async with AsyncSession(token="t", base_url=canned.base_url, retry=None) as ww:
         with pytest.raises(DecodeError, match="invalid JSON"):
             await ww.projects.list(workspace_id=1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def test_connection_refused_is_a_connect_error() -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from local_servers import free_port
 
 from webwork_async import AsyncSession
 from webwork_async.testing import FakeWebWork
@@ -191,13 +192,6 @@ async def archive(world: World, project_id: int, *, workspace_id: int) -> None:
 
 
 # --- the long-running servers ------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,18 +17,12 @@ import urllib.request
 from typing import Any
 
 import pytest
+from local_servers import free_port
 
 from webwork_async.testing import FaultKind
 from webwork_async.testing.__main__ import _fault_spec, _is_loopback, _parser
 
 SECRET = "cli-secret-token-0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _env(token: str | None) -> dict[str, str]:
@@ -61,7 +54,7 @@ def _wait_until_answering(url: str, process: subprocess.Popen[str]) -> int:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_cli_serves_seeded_data_and_hides_token(stop_signal: signal.Signals) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         _command("--port", str(port), "--workspaces", "3", "--projects-max", "5", "--seed", "1"),
         env=_env(SECRET),
@@ -97,7 +90,7 @@ def _get_json(url: str, token: str) -> Any:
 
 
 def test_cli_tells_the_seeding_on_stderr() -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         _command(
             "--port", str(port), "--workspaces", "4", "--projects-min", "2", "--projects-max",
@@ -133,7 +126,7 @@ def test_cli_tells_the_seeding_on_stderr() -> None:
 
 
 def test_cli_reports_progress_of_big_seeds() -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         _command("--port", str(port), "--workspaces", "600", "--projects-max", "0"),
         env=_env(SECRET),
@@ -159,7 +152,7 @@ def test_cli_reports_progress_of_big_seeds() -> None:
 
 
 def test_cli_every_group_seeds_members_contracts_and_time() -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         _command("--port", str(port), "--workspaces", "2", "--every-group", "--seed", "2"),
         env=_env(SECRET),
@@ -195,7 +188,7 @@ def test_cli_help_tells_every_group() -> None:
 
 
 def test_cli_token_option_overrides_environment() -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         _command("--port", str(port), "--workspaces", "1", "--token", SECRET),
         env=_env("other-token"),
@@ -288,7 +281,7 @@ def test_cli_accepts_every_fault_kind(kind: FaultKind) -> None:
 
 
 def test_cli_injects_the_hostile_fault_kinds() -> None:
-    port = _free_port()
+    port = free_port()
     options = ["--workspaces", "1", "--fault", "redirect:1:projects", "--fault", "null_data"]
     process = subprocess.Popen(
         _command("--port", str(port), *options),
@@ -343,7 +336,7 @@ def _get(url: str, token: str) -> tuple[int, dict[str, str]]:
 
 
 def test_cli_injects_faults_and_enforces_a_rate_limit() -> None:
-    port = _free_port()
+    port = free_port()
     options = [
         "--workspaces", "1", "--fault", "server_error:1:projects", "--fault", "slow:0",
         "--fault-seed", "5", "--rate-limit", "3/60",

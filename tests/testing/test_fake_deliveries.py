@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import sys
 import time
 from collections import deque
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 from fake_helpers import TOKEN, Worksite
+from local_servers import free_port
 from msgspec.structs import asdict
 
 from webwork_async import AsyncSession
@@ -130,13 +130,6 @@ def hook(fake: FakeWebWork, receiver: Receiver, workspace_id: int, name: str, *e
     )
     receiver.secrets[name] = webhook["token"]
     return str(webhook["id"])
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 async def test_project_changes_through_the_api_arrive_verified_and_typed(
@@ -253,7 +246,7 @@ async def test_a_failing_receiver_gets_the_same_delivery_again_until_it_answers_
 async def test_a_receiver_that_is_down_makes_the_delivery_fail_after_the_retries(
     fake: FakeWebWork, site: Worksite, ww: AsyncSession
 ) -> None:
-    fake.add_webhook(site.ws, url=f"http://127.0.0.1:{closed_port()}/hook", events=ALL_EVENTS)
+    fake.add_webhook(site.ws, url=f"http://127.0.0.1:{free_port()}/hook", events=ALL_EVENTS)
     started = time.monotonic()
     await ww.projects.create(workspace_id=site.ws, name="Launch")
     (delivery,) = await fake.deliveries_settled(timeout=5)
@@ -428,9 +421,7 @@ async def test_trigger_refuses_what_it_cannot_send(receiver: Receiver) -> None:
     assert (status, "WEBWORK_WEBHOOK_SECRET" in err) == (2, True)
     status, _, err = await trigger("task.created", "--to", receiver.url("bot"))
     assert (status, "invalid choice" in err) == (2, True)
-    status, out, err = await trigger(
-        "project.created", "--to", f"http://127.0.0.1:{closed_port()}/"
-    )
+    status, out, err = await trigger("project.created", "--to", f"http://127.0.0.1:{free_port()}/")
     assert (status, out.splitlines()[-1]) == (1, "failed after 4 attempts")
     assert SECRET not in out + err
     assert receiver.received == []

@@ -26,7 +26,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from local_servers import serving
+from local_servers import free_port, serving
 
 from webwork_async._constants import WEBHOOK_MAX_BODY_SIZE
 from webwork_async.webhooks import (
@@ -444,13 +444,6 @@ async def test_the_sqlite_store_survives_a_reopen_and_is_private(tmp_path: Path)
 
 
 # A bot killed between the store and the end of its callback ----------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class BotProcess:
