@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
@@ -495,6 +496,7 @@ async def _pages(
         yield decode(page.items), page.last_page
 
 
+@functools.cache  # one set of decoders a table, not one a walk
 def _decoder(table: Table) -> Callable[[list[msgspec.Raw]], list[Fetched]]:
     """Decodes a page's items into the table's model, each kept with its JSON (secrets
     removed): the whole page in one call, item by item (strict, then lax as the library
