@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from canned_server import CannedServer
 from local_servers import serving
+from oauth_app import App, oauth_app
 
 from webwork_async import AsyncSession
 from webwork_async.testing import FakeWebWork
@@ -58,3 +59,10 @@ async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
         assert reported == []
     finally:
         loop.set_exception_handler(previous)
+
+
+@pytest.fixture(name="oauth_app")
+async def oauth_app_fixture() -> AsyncIterator[App]:
+    """The fake with an OAuth2 client registered, and the web app's side of signing in."""
+    async with oauth_app() as running:
+        yield running

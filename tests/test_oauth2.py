@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 import stat
 import traceback
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import aiohttp
 import msgspec
 import pytest
+from oauth_app import REDIRECT, SECRET, App
 
 from webwork_async import AsyncSession
 from webwork_async.errors import (
@@ -36,58 +33,6 @@ from webwork_async.oauth2 import (
 )
 from webwork_async.testing import FakeWebWork
 
-REDIRECT = "http://127.0.0.1:9/callback"
-SECRET = "client-secret-not-for-eyes"
-
-
-@dataclass
-class App:
-    fake: FakeWebWork
-    client_id: str
-    client_secret: str
-    http: aiohttp.ClientSession
-
-    @property
-    def token_url(self) -> str:
-        assert self.fake.oauth_token_url is not None
-        return self.fake.oauth_token_url
-
-    async def sign_in(self, *, pkce: bool = False, scopes: str = "read write") -> OAuth2Token:
-        code, verifier = await self.code(pkce=pkce, scopes=scopes)
-        return await self.exchange(code, code_verifier=verifier)
-
-    async def exchange(self, code: str, **options: Any) -> OAuth2Token:
-        options = {"client_secret": self.client_secret, "session": self.http, **options}
-        return await exchange_code(
-            code,
-            client_id=self.client_id,
-            redirect_uri=REDIRECT,
-            token_url=self.token_url,
-            **options,
-        )
-
-    async def code(self, *, pkce: bool = False, scopes: str = "read") -> tuple[str, str | None]:
-        assert self.fake.oauth_authorize_url is not None
-        request = authorize_url(
-            self.client_id, REDIRECT, scopes, pkce=pkce, authorize_url=self.fake.oauth_authorize_url
-        )
-        async with self.http.get(request.url, allow_redirects=False) as answer:
-            assert answer.status == 302
-            location = answer.headers["Location"]
-        assert location.startswith(REDIRECT + "?")
-        query = parse_qs(urlsplit(location).query)
-        assert query["state"] == [request.state]
-        return query["code"][0], request.code_verifier
-
-
-@pytest.fixture
-async def app() -> AsyncIterator[App]:
-    fake = FakeWebWork()
-    fake.add_workspace(name="Acme")
-    client_id, client_secret = fake.add_oauth_client(client_secret=SECRET, redirect_uris=[REDIRECT])
-    async with fake.serve(), aiohttp.ClientSession() as http:
-        yield App(fake, client_id, client_secret, http)
-
 
 async def workspace_names(fake: FakeWebWork, token: OAuth2Token) -> list[str | None]:
     assert fake.base_url is not None
@@ -98,106 +43,105 @@ async def workspace_names(fake: FakeWebWork, token: OAuth2Token) -> list[str | N
 
 
 @pytest.mark.parametrize("pkce", [False, True])
-async def test_the_code_flow_gives_a_token_the_api_takes(app: App, pkce: bool) -> None:
+async def test_the_code_flow_gives_a_token_the_api_takes(oauth_app: App, pkce: bool) -> None:
     before = datetime.now(timezone.utc)
-    token = await app.sign_in(pkce=pkce)
+    token = await oauth_app.sign_in(pkce=pkce)
     assert token.scopes == ("read", "write")
     assert token.token_type == "Bearer"
     assert token.refresh_token
     assert timedelta(minutes=59) < token.expires_at - before <= timedelta(hours=1, seconds=5)
     assert not token.expired()
-    assert await workspace_names(app.fake, token) == ["Acme"]
-    assert app.fake.oauth_token_requests("authorization_code") == 1
-    recorded = b"".join(request.body for request in app.fake.requests)  # the fake keeps none
-    assert (
-        app.client_secret.encode() not in recorded and token.access_token.encode() not in recorded
-    )
+    assert await workspace_names(oauth_app.fake, token) == ["Acme"]
+    assert oauth_app.fake.oauth_token_requests("authorization_code") == 1
+    recorded = b"".join(request.body for request in oauth_app.fake.requests)  # it keeps none
+    assert oauth_app.client_secret.encode() not in recorded
+    assert token.access_token.encode() not in recorded
 
 
-async def test_an_expired_access_token_gets_401(app: App) -> None:
-    app.fake.configure_oauth(access_token_lifetime=0)
-    token = await app.sign_in()
+async def test_an_expired_access_token_gets_401(oauth_app: App) -> None:
+    oauth_app.fake.configure_oauth(access_token_lifetime=0)
+    token = await oauth_app.sign_in()
     assert token.expired()
     with pytest.raises(AuthenticationError):
-        await workspace_names(app.fake, token)
+        await workspace_names(oauth_app.fake, token)
 
 
-async def test_a_code_works_once(app: App) -> None:
-    code, _ = await app.code()
-    first = await app.exchange(code, session=None)  # a session of its own
+async def test_a_code_works_once(oauth_app: App) -> None:
+    code, _ = await oauth_app.code()
+    first = await oauth_app.exchange(code, session=None)  # a session of its own
     with pytest.raises(OAuth2Error) as reused:
-        await app.exchange(code)
+        await oauth_app.exchange(code)
     assert reused.value.error == "invalid_grant"
     assert reused.value.status == 400
     assert reused.value.sign_in_again
     assert "sign in again" in str(reused.value)
     # RFC 6749 §4.1.2: what the code gave is revoked when it comes back.
     with pytest.raises(AuthenticationError):
-        await workspace_names(app.fake, first)
+        await workspace_names(oauth_app.fake, first)
 
 
-async def test_a_wrong_secret_is_invalid_client(app: App) -> None:
-    code, _ = await app.code()
+async def test_a_wrong_secret_is_invalid_client(oauth_app: App) -> None:
+    code, _ = await oauth_app.code()
     with pytest.raises(OAuth2Error) as refused:
-        await app.exchange(code, client_secret="wrong")
+        await oauth_app.exchange(code, client_secret="wrong")
     assert (refused.value.error, refused.value.status) == ("invalid_client", 401)
     assert not refused.value.sign_in_again
 
 
-async def test_basic_client_auth(app: App) -> None:
-    code, _ = await app.code()
-    token = await app.exchange(code, client_auth="basic")
-    assert await workspace_names(app.fake, token) == ["Acme"]
+async def test_basic_client_auth(oauth_app: App) -> None:
+    code, _ = await oauth_app.code()
+    token = await oauth_app.exchange(code, client_auth="basic")
+    assert await workspace_names(oauth_app.fake, token) == ["Acme"]
 
 
-async def test_refresh_rotates_and_the_old_refresh_token_is_refused(app: App) -> None:
-    first = await app.sign_in()
+async def test_refresh_rotates_and_the_old_refresh_token_is_refused(oauth_app: App) -> None:
+    first = await oauth_app.sign_in()
     second = await refresh(
         first,
-        client_id=app.client_id,
-        client_secret=app.client_secret,
-        token_url=app.token_url,
-        session=app.http,
+        client_id=oauth_app.client_id,
+        client_secret=oauth_app.client_secret,
+        token_url=oauth_app.token_url,
+        session=oauth_app.http,
     )
     assert second.refresh_token != first.refresh_token
     assert second.access_token != first.access_token
     assert second.scopes == first.scopes
-    assert await workspace_names(app.fake, second) == ["Acme"]
+    assert await workspace_names(oauth_app.fake, second) == ["Acme"]
     assert first.refresh_token is not None
     with pytest.raises(OAuth2Error) as refused:
         await refresh(
             first.refresh_token,
-            client_id=app.client_id,
-            client_secret=app.client_secret,
-            token_url=app.token_url,
-            session=app.http,
+            client_id=oauth_app.client_id,
+            client_secret=oauth_app.client_secret,
+            token_url=oauth_app.token_url,
+            session=oauth_app.http,
         )
     assert refused.value.error == "invalid_grant"
-    assert app.fake.oauth_token_requests("refresh_token") == 2
+    assert oauth_app.fake.oauth_token_requests("refresh_token") == 2
 
 
-async def test_an_expired_refresh_token_says_sign_in_again(app: App) -> None:
-    app.fake.configure_oauth(refresh_token_lifetime=0)
-    token = await app.sign_in()
+async def test_an_expired_refresh_token_says_sign_in_again(oauth_app: App) -> None:
+    oauth_app.fake.configure_oauth(refresh_token_lifetime=0)
+    token = await oauth_app.sign_in()
     with pytest.raises(AuthenticationError) as refused:
         await refresh(
             token,
-            client_id=app.client_id,
-            client_secret=app.client_secret,
-            token_url=app.token_url,
-            session=app.http,
+            client_id=oauth_app.client_id,
+            client_secret=oauth_app.client_secret,
+            token_url=oauth_app.token_url,
+            session=oauth_app.http,
         )
     assert isinstance(refused.value, OAuth2Error)
     assert "the user must sign in again" in str(refused.value)
 
 
-async def test_a_bad_scope_is_refused_before_any_request(app: App) -> None:
+async def test_a_bad_scope_is_refused_before_any_request(oauth_app: App) -> None:
     with pytest.raises(InvalidArgumentError, match="'delete'") as refused:
-        authorize_url(app.client_id, REDIRECT, ["read", "delete"])
+        authorize_url(oauth_app.client_id, REDIRECT, ["read", "delete"])
     assert refused.value.argument == "scopes"
     with pytest.raises(InvalidArgumentError):
-        authorize_url(app.client_id, REDIRECT, [])
-    assert app.fake.requests == []
+        authorize_url(oauth_app.client_id, REDIRECT, [])
+    assert oauth_app.fake.requests == []
 
 
 def test_authorize_url_parameters() -> None:
@@ -254,31 +198,31 @@ async def test_a_connection_failure_is_a_connect_error() -> None:
         )
 
 
-async def test_no_secret_in_repr_error_or_traceback_locals(app: App) -> None:
-    token = await app.sign_in(pkce=True)
+async def test_no_secret_in_repr_error_or_traceback_locals(oauth_app: App) -> None:
+    token = await oauth_app.sign_in(pkce=True)
     assert token.refresh_token is not None
     secrets = [SECRET, token.access_token, token.refresh_token]
     shown = [repr(token), str(token), repr(MemoryTokenStore(token))]
     for shown_text in shown:
         assert not any(secret in shown_text for secret in secrets)
-    code, verifier = await app.code(pkce=True)
+    code, verifier = await oauth_app.code(pkce=True)
     assert verifier is not None
     secrets += [code, verifier]
-    await app.exchange(code, code_verifier=verifier)
+    await oauth_app.exchange(code, code_verifier=verifier)
     failures: list[BaseException] = []
     for attempt in (
         exchange_code(
             code,
-            client_id=app.client_id,
+            client_id=oauth_app.client_id,
             client_secret=SECRET,
             redirect_uri=REDIRECT,
             code_verifier=verifier,
-            token_url=app.token_url,
-            session=app.http,
+            token_url=oauth_app.token_url,
+            session=oauth_app.http,
         ),
         refresh(
             token.refresh_token,
-            client_id=app.client_id,
+            client_id=oauth_app.client_id,
             client_secret=SECRET,
             token_url="http://127.0.0.1:9/oauth/token",
         ),
@@ -290,7 +234,7 @@ async def test_no_secret_in_repr_error_or_traceback_locals(app: App) -> None:
         rendered = library_frames(
             traceback.TracebackException.from_exception(failure, capture_locals=True)
         )
-        assert "oauth2.py" in rendered
+        assert "_oauth2_flow.py" in rendered
         rendered += repr(failure) + str(failure) + repr(failure.__cause__)
         leaked = [secret for secret in secrets if secret in rendered]
         assert not leaked, rendered

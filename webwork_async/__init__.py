@@ -12,6 +12,7 @@ from webwork_async._protocol import redact_headers
 from webwork_async._ratelimit import RateLimit
 from webwork_async._retry import RetryPolicy
 from webwork_async._session import AsyncSession
+from webwork_async._token_refresh import OAuth2Auth
 from webwork_async._version import __version__
 from webwork_async.errors import (
     APIError,
@@ -126,6 +127,7 @@ __all__ = [
     "MemberRole",
     "MemberStatus",
     "NotFoundError",
+    "OAuth2Auth",
     "OAuth2Error",
     "Page",
     "Pagination",

@@ -128,5 +128,12 @@ OAUTH2_MAX_RESPONSE_SIZE: Final = 64 * 1024
 # RFC allows 43 to 128), and in a generated state.
 OAUTH2_VERIFIER_BYTES: Final = 64
 OAUTH2_STATE_BYTES: Final = 32
+# A session with an OAuth2 token refreshes it ahead of its expiry (seconds before it): within the
+# advisory window one task refreshes while the others go on with the current token; within the
+# mandatory window every request waits for the new one. After a failed advisory refresh the next
+# one is tried OAUTH2_ADVISORY_RETRY seconds later at the soonest (the mandatory one is not held).
+OAUTH2_ADVISORY_WINDOW: Final = 300.0
+OAUTH2_MANDATORY_WINDOW: Final = 60.0
+OAUTH2_ADVISORY_RETRY: Final = 15.0
 
 LOGGER_NAME: Final = "webwork_async"

@@ -38,8 +38,10 @@ from webwork_async._ratelimit import (
     read_rate_limit_headers,
 )
 from webwork_async._retry import RetryPolicy, is_retryable, retry_delay
+from webwork_async._token_refresh import OAuth2Auth
 from webwork_async.errors import (
     APIError,
+    AuthenticationError,
     DecodeError,
     ResponseTooLargeError,
     SessionStateError,
@@ -102,9 +104,11 @@ class RequestCore:
         max_response_size: int,
         connection: ConnectionOptions,
         session: aiohttp.ClientSession | None,
+        auth: OAuth2Auth | None = None,
     ) -> None:
         self.base_url = base_url
-        self._headers = headers
+        self._headers = headers  # without Authorization when ``auth`` gives it per request
+        self._auth = auth
         # Per-request headers: everything for a caller's session; for our own session the common
         # headers are set once on it, so aiohttp need not merge them into every request, and only
         # a body's Content-Type is added per request.
@@ -186,6 +190,8 @@ class RequestCore:
             self._opened, self._state = opened, _State.OPEN
             raise SessionStateError(_OTHER_LOOP + "; close it from that loop")
         self._limiter.detach(self._rate_limit)
+        if self._auth is not None:
+            await self._auth.settle()  # a refresh in flight brings a pair that must be kept
         if opened.http is self._caller_session:
             return
         closing = asyncio.ensure_future(opened.http.close())
@@ -253,11 +259,21 @@ class RequestCore:
         deadline_at = called_at + settings.total_timeout
         if settings.deadline_at is not None:
             deadline_at = min(deadline_at, settings.deadline_at)
+        auth, generation, reauthorized = self._auth, 0, False
         attempt = 1
         while True:
+            if auth is not None:
+                await auth.ensure_fresh(opened.http)
+                generation = auth.generation
             try:
                 return await self._attempt(opened, exchange, attempt, deadline_at)
             except (APIError, DecodeError, TransportError) as exc:
+                if auth is not None and not reauthorized and isinstance(exc, AuthenticationError):
+                    # A 401 was not acted on: once a refreshed token is there, send it again
+                    # (not a retry; a second 401 is the answer).
+                    reauthorized = True
+                    await auth.unauthorized(generation, opened.http)
+                    continue
                 exc.attempts = attempt
                 wait = self._retry_wait(exchange, exc, attempt, deadline_at)
                 if wait is None:
@@ -304,6 +320,7 @@ class RequestCore:
         history) carries the ``Authorization`` header.
         """
         method, url, settings = exchange.method, exchange.url, exchange.settings
+        headers = exchange.headers
         debug = logger.isEnabledFor(logging.DEBUG)
         semaphore, http = opened.semaphore, opened.http
         if semaphore.locked():
@@ -317,6 +334,9 @@ class RequestCore:
                 await self._pace(exchange, refused_for, deadline_at, debug)
             if settings.stats is not None:
                 settings.stats.requests += 1
+            if self._auth is not None:  # the latest token, read as late as can be
+                headers = SecretHeaders(headers or {})
+                headers["Authorization"] = self._auth.authorization()
             try:
                 timeout = settings.timeout
                 started = time.monotonic()
@@ -329,7 +349,7 @@ class RequestCore:
                     method,
                     url,
                     data=exchange.payload,
-                    headers=exchange.headers,
+                    headers=headers,
                     timeout=timeout,
                     # The API does not redirect: a redirect comes from a proxy or a wrong
                     # base_url, and following it would replay a write elsewhere or pass another

@@ -184,15 +184,12 @@ class SecretHeaders(dict[str, str]):
         return repr(redact_headers(self))
 
 
-def build_headers(token: str, user_agent: str) -> SecretHeaders:
-    """Headers sent with every request."""
-    return SecretHeaders(
-        {
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "User-Agent": user_agent,
-        }
-    )
+def build_headers(token: str | None, user_agent: str) -> SecretHeaders:
+    """Headers sent with every request (no ``Authorization`` when ``token`` is None)."""
+    headers = SecretHeaders({"Accept": "application/json", "User-Agent": user_agent})
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
 
 
 def encode_query(params: Mapping[str, object]) -> dict[str, str]:

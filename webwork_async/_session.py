@@ -26,6 +26,7 @@ from webwork_async._protocol import (
 )
 from webwork_async._ratelimit import RateLimit, shared_limiter
 from webwork_async._retry import RetryPolicy
+from webwork_async._token_refresh import OAuth2Auth
 from webwork_async._validation import is_count, is_seconds
 from webwork_async._version import __version__
 from webwork_async.errors import ConfigurationError, InsecureTLSWarning
@@ -139,7 +140,10 @@ class AsyncSession:
     timeouts" in the README.
 
     Args:
-        token: personal access token or OAuth2 access token; defaults to ``$WEBWORK_TOKEN``.
+        token: a personal access token (or an OAuth2 access token that is not to be refreshed);
+            defaults to ``$WEBWORK_TOKEN`` unless ``auth`` is given.
+        auth: an :class:`~webwork_async.oauth2.OAuth2Auth`, for an OAuth2 token that the session
+            refreshes (see "Signing in with OAuth2" in the README); instead of ``token``.
         base_url: the API root; defaults to ``$WEBWORK_BASE_URL``, then
             ``https://api.webwork-tracker.com/api/v2/``.
         timeout: seconds for one attempt (or an ``aiohttp.ClientTimeout``), counted from the
@@ -210,6 +214,7 @@ class AsyncSession:
         self,
         token: str | None = None,
         *,
+        auth: OAuth2Auth | None = None,
         base_url: str | None = None,
         timeout: float | aiohttp.ClientTimeout = defaults.DEFAULT_TIMEOUT,
         total_timeout: float = defaults.DEFAULT_TOTAL_TIMEOUT,
@@ -229,9 +234,14 @@ class AsyncSession:
     ) -> None:
         # From here on the token lives in a Secret only: no frame of this call holds it in a
         # named local when one of the checks below raises.
+        if auth is not None and token is not None:
+            del token
+            raise ConfigurationError("pass token= or auth=, not both")
+        if auth is not None and not isinstance(auth, OAuth2Auth):
+            raise ConfigurationError(f"auth must be an OAuth2Auth, got {type(auth).__name__}")
         secret = Secret(os.environ.get(defaults.TOKEN_ENV_VAR) if token is None else token)
         del token
-        if secret.reveal() is None:
+        if auth is None and secret.reveal() is None:
             raise ConfigurationError(
                 f"no token: pass token=... or set the {defaults.TOKEN_ENV_VAR} environment variable"
             )
@@ -262,15 +272,21 @@ class AsyncSession:
             raise ConfigurationError(f"retry must be a RetryPolicy or None, got {retry!r}")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise ConfigurationError(f"rate_limit must be a RateLimit or None, got {rate_limit!r}")
-        secret = check_token(secret)
+        if auth is None:
+            secret = check_token(secret)
         if base_url is None:
             base_url = os.environ.get(defaults.BASE_URL_ENV_VAR) or defaults.DEFAULT_BASE_URL
         base_url = normalize_base_url(base_url)
         self._proxy = None if proxy is None else check_proxy(proxy)
         retry = retry or RetryPolicy(max_retries=0)
+        # With auth, each request carries the token of its moment instead.
+        headers = build_headers(
+            None if auth is not None else str(secret.reveal()),
+            user_agent or _default_user_agent(),
+        )
         self._core = RequestCore(
             base_url=base_url,
-            headers=build_headers(str(secret.reveal()), user_agent or _default_user_agent()),
+            headers=headers,
             settings=CallSettings(
                 timeout=_client_timeout(timeout),
                 total_timeout=_total_timeout(total_timeout),
@@ -278,7 +294,9 @@ class AsyncSession:
                 strict=strict,
             ),
             retry=retry,
-            limiter=shared_limiter(str(secret.reveal()), base_url),
+            limiter=shared_limiter(
+                str(secret.reveal()) if auth is None else auth.limiter_key, base_url
+            ),
             rate_limit=rate_limit,
             max_concurrency=_count("max_concurrency", max_concurrency, minimum=1),
             max_response_size=_count("max_response_size", max_response_size, minimum=1),
@@ -294,6 +312,7 @@ class AsyncSession:
                 trace_configs=trace_configs,
             ),
             session=session,
+            auth=auth,
         )
         self.workspaces = WorkspacesResource(self._core)
         self.members = MembersResource(self._core)
