@@ -12,12 +12,8 @@ import contextlib
 import io
 import json
 import logging
-import os
-import signal
 import socket
 import stat
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
@@ -26,7 +22,8 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from local_servers import free_port, serving
+from bot_runner import BotProcess, pending_ids, until, until_async
+from local_servers import serving
 
 from webwork_async._constants import WEBHOOK_MAX_BODY_SIZE
 from webwork_async.webhooks import (
@@ -46,11 +43,9 @@ from webwork_async.webhooks import (
 )
 from webwork_async.webhooks import StandardWebhooksVerifier as Verifier
 
-HERE = Path(__file__).parent
 SECRET = "whsec_" + base64.b64encode(b"receiver-key-NEVER-SHOWN-5e1d77").decode()
 FORGER = "whsec_" + base64.b64encode(b"a-forgers-key-of-his-own-000000").decode()
 VERIFIER = Verifier(SECRET)
-WAIT = 10.0  # seconds a test waits for something that should happen at once
 
 
 def body_of(user_id: int) -> bytes:
@@ -60,13 +55,6 @@ def body_of(user_id: int) -> bytes:
 
 def signed(delivery_id: str, body: bytes, *, secret: str = SECRET, age: int = 0) -> dict[str, str]:
     return sign(secret, delivery_id, int(time.time()) - age, body)
-
-
-async def until(ready: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-        await asyncio.sleep(0.01)
 
 
 class Bot:
@@ -139,10 +127,6 @@ class Reply:
 
 def handler_of(bot: Bot, store: DeliveryStore | None = None, **options: Any) -> WebhookHandler:
     return webhook_handler(bot, verifier=VERIFIER, store=store or MemoryDeliveryStore(), **options)
-
-
-async def pending_ids(store: DeliveryStore) -> list[str]:
-    return [delivery.id for delivery in await store.pending()]
 
 
 async def test_a_signed_delivery_reaches_the_callback_once_typed(
@@ -446,52 +430,9 @@ async def test_the_sqlite_store_survives_a_reopen_and_is_private(tmp_path: Path)
 # A bot killed between the store and the end of its callback ----------------------------------
 
 
-class BotProcess:
-    """``webhook_bot.py`` on a port of its own, with its store, log and hold files in ``folder``."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/webhooks"
-        self.store, self.log, self.hold = (folder / n for n in ("bot.sqlite", "bot.log", "hold"))
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def lines(self) -> list[str]:
-        return self.log.read_text().splitlines() if self.log.exists() else []
-
-    @property
-    def stderr(self) -> str:
-        return (self.folder / "stderr").read_text()
-
-    def start(self) -> None:
-        arguments = [str(self.port), str(self.store), str(self.log), str(self.hold)]
-        env = {**os.environ, "WEBHOOK_BOT_SECRET": SECRET}
-        with (self.folder / "stderr").open("ab") as stderr:
-            self.process = subprocess.Popen(
-                [sys.executable, "-W", "error", str(HERE / "webhook_bot.py"), *arguments],
-                env=env,
-                stderr=stderr,
-            )
-        deadline = time.monotonic() + WAIT * 3
-        while True:
-            assert self.process.poll() is None, f"the bot exited:\n{self.stderr}"
-            assert time.monotonic() < deadline, f"the bot did not listen:\n{self.stderr}"
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1.0).close()
-                return
-            except OSError:
-                time.sleep(0.02)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-
 @pytest.fixture
 def bot_process(tmp_path: Path) -> Iterator[BotProcess]:
-    bot = BotProcess(tmp_path)
+    bot = BotProcess(tmp_path, SECRET)
     try:
         yield bot
     finally:
@@ -502,7 +443,7 @@ async def test_a_bot_killed_before_its_callback_finished_gets_the_event_again(
     bot_process: BotProcess, loop_errors: list[dict[str, Any]]
 ) -> None:
     bot = bot_process
-    bot.start()
+    await bot.start()
     async with aiohttp.ClientSession() as client:
 
         async def post(delivery_id: str) -> int:
@@ -524,7 +465,7 @@ async def test_a_bot_killed_before_its_callback_finished_gets_the_event_again(
         finally:
             await store.close()
         bot.hold.unlink()
-        bot.start()
+        await bot.start()
         await until(lambda: "done msg_crash" in bot.lines, "the event again after the restart")
         assert await post("msg_done") == 200  # the sender's late retry of a finished one
         assert await post("msg_crash") == 200
@@ -539,15 +480,6 @@ async def test_a_bot_killed_before_its_callback_finished_gets_the_event_again(
         "start msg_after",
         "done msg_after",
     ]
-
-
-async def until_async(
-    read: Callable[[], Awaitable[object]], expected: object, what: str, timeout: float = WAIT
-) -> None:
-    deadline = time.monotonic() + timeout
-    while (value := await read()) != expected:
-        assert time.monotonic() < deadline, f"waited {timeout} s for {what}: {value!r}"
-        await asyncio.sleep(0.01)
 
 
 # The ASGI variant ---------------------------------------------------------------------------
