@@ -8,11 +8,13 @@ HTTP requests with aiohttp, then stopped with a signal and must exit cleanly.
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import datetime
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -30,7 +32,7 @@ import aiohttp
 import pytest
 from local_servers import free_port
 
-from webwork_async import AsyncSession
+from webwork_async import AsyncSession, webhooks
 from webwork_async.testing import FakeWebWork
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -91,9 +93,10 @@ def run_example(name: str, *args: str, world: World, cwd: Path) -> subprocess.Co
     )
 
 
-def assert_clean(world: World, *outputs: str) -> None:
+def assert_clean(world: World, *outputs: str, secret: str | None = None) -> None:
     for output in outputs:
         assert world.fake.token not in output
+        assert secret is None or secret not in output
         for sign in CRASH_SIGNS:
             assert sign not in output, output
 
@@ -213,8 +216,11 @@ class Server:
 
 
 @contextmanager
-def serving(name: str, world: World, tmp_path: Path) -> Iterator[Server]:
-    """Start ``examples/<name>.py --host 127.0.0.1 --port <free>``; wait until it accepts.
+def serving(
+    name: str, world: World, tmp_path: Path, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Start ``examples/<name>.py --host 127.0.0.1 --port <free>`` (``env`` added to the
+    world's environment); wait until it accepts.
 
     Killed on the way out if it is still running, also when the test failed.
     """
@@ -224,7 +230,7 @@ def serving(name: str, world: World, tmp_path: Path) -> Iterator[Server]:
     with stdout_file.open("wb") as stdout, stderr_file.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-W", "error", EXAMPLES / f"{name}.py", *listen_on],
-            env=world.env,
+            env={**world.env, **(env or {})},
             cwd=tmp_path,
             stdout=stdout,
             stderr=stderr,
@@ -253,18 +259,6 @@ async def get_all(base: str, paths: list[str]) -> list[tuple[int, Any]]:
         answers = []
         for path in paths:
             async with http.get(path) as response:
-                answers.append((response.status, await response.json()))
-        return answers
-
-
-async def post_all(base: str, bodies: list[bytes]) -> list[tuple[int, Any]]:
-    """POST each body to /webhook in turn: (status, decoded JSON body) per body."""
-    async with aiohttp.ClientSession(base) as http:
-        answers = []
-        for body in bodies:
-            async with http.post(
-                "/webhook", data=body, headers={"Content-Type": "application/json"}
-            ) as response:
                 answers.append((response.status, await response.json()))
         return answers
 
@@ -335,52 +329,126 @@ def test_web_app(
     assert closed in server.stderr
 
 
+def wait_for_log(server: Server, text: str) -> str:
+    """The server's stderr once ``text`` is in it (the callback runs after the answer)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while text not in (stderr := server.stderr):
+        assert server.process.poll() is None, f"it exited:\n{stderr}"
+        assert time.monotonic() < deadline, f"never logged {text!r}:\n{stderr}"
+        time.sleep(0.02)
+    return stderr
+
+
+async def post_statuses(url: str, posts: list[tuple[bytes, dict[str, str]]]) -> list[int]:
+    """POST each (body, headers) to ``url`` in turn: the status of each answer."""
+    async with aiohttp.ClientSession() as http:
+        statuses = []
+        for body, headers in posts:
+            async with http.post(url, data=body, headers=headers) as response:
+                statuses.append(response.status)
+        return statuses
+
+
+async def work_in_webwork(
+    world: World, workspace_id: int, *, user_id: int, contract_id: int, task_id: int
+) -> int:
+    """What users do, through the API: a project created and renamed, a tracker started.
+    Returns the new project's id."""
+    fake = world.fake
+    assert fake.base_url is not None
+    async with AsyncSession(token=fake.token, base_url=fake.base_url, rate_limit=None) as ww:
+        project = await ww.projects.create(workspace_id=workspace_id, name="Bot launch")
+        await ww.projects.update(project.id, workspace_id=workspace_id, name="Bot launch v2")
+        await ww.time_tracking.start(
+            workspace_id=workspace_id,
+            user_id=user_id,
+            contract_id=contract_id,
+            task_id=task_id,
+            activity_description="Writing the bot",
+        )
+    return project.id
+
+
+def webhook_secret() -> str:
+    """A new secret in the shape of a webhook's token."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
 def test_bot(world: World, tmp_path: Path) -> None:
     fake, workspace_id = world.fake, world.managed[0]
-    project = fake.projects(workspace_id)[0]
+    secret = webhook_secret()
+    member = fake.add_member(workspace_id, email="dev@example.com")
+    tracked = fake.projects(workspace_id)[0]
+    contract = fake.add_contract(workspace_id, project_id=tracked["id"], user_id=member["id"])
+    task = fake.add_task(workspace_id, project_id=tracked["id"], title="Ship the bot")
+    forged = json.dumps(
+        {"type": "project.created", "workspace_id": workspace_id,
+         "data": {"id": 1, "name": "Forged project"}}
+    ).encode()  # fmt: skip
+    json_type = {"Content-Type": "application/json"}
 
-    def event(workspace: object, project: object, kind: str = "project.created") -> bytes:
-        return json.dumps(
-            {"event": kind, "workspace_id": workspace, "project_id": project}
-        ).encode()
-
-    with serving("bot", world, tmp_path) as server:
-        answers = asyncio.run(
-            post_all(
-                server.url,
-                [
-                    event(str(workspace_id), str(project["id"])),  # ids as strings
-                    event(workspace_id, project["id"]),  # or as numbers
-                    event("abc", project["id"]),
-                    event(workspace_id, 0),
-                    event(True, project["id"]),
-                    b'{"event": "project.created"}',
-                    b"not json",
-                    event(workspace_id, 999999),
-                    event(world.restricted, 1),
-                    event(workspace_id, project["id"], kind="project.updated"),
-                    event(workspace_id, project["id"]),  # still alive after the failures
-                ],
+    with serving("bot", world, tmp_path, env={"WEBWORK_WEBHOOK_SECRET": secret}) as server:
+        url = f"{server.url}/webhook"
+        events = ["project.created", "project.updated", "tracker.started"]
+        fake.add_webhook(workspace_id, url=url, events=events, token=secret)
+        project_id = asyncio.run(
+            work_in_webwork(
+                world,
+                workspace_id,
+                user_id=member["id"],
+                contract_id=contract["id"],
+                task_id=task["id"],
             )
         )
-        assert [status for status, _ in answers] == [200, 200] + [400] * 5 + [200] * 4
-        good, *_, still_good = [body for _, body in answers]
-        assert good == still_good == {"ok": True}
-        assert answers[1] == (200, {"ok": True})
-        assert all(body["ok"] is False and body["error"] for _, body in answers[2:7])
-        assert answers[7] == (200, {"ok": False, "error": "NotFoundError"})
-        assert answers[8] == (200, {"ok": False, "error": "PermissionDeniedError"})
-        assert answers[9] == (200, {"ok": True, "ignored": True})
-        # One fetch per valid project.created event, nothing for the others.
-        assert fake.request_count("GET", f"projects/{project['id']}") == 3
-        assert fake.request_count() == 5
+        fake.deliver("invoice.paid", workspace_id, {"id": 1}, to=url, secret=secret)
+        odd = {"id": 2, "name": "Odd", "surprise": True}  # a known type of another shape
+        fake.deliver("project.created", workspace_id, odd, to=url, secret=secret)
+        deliveries = fake.wait_deliveries(timeout=RUN_TIMEOUT)
+        assert [d.event_type for d in deliveries] == [*events, "invoice.paid", "project.created"]
+        assert all(d.statuses == [202] for d in deliveries)
+
+        signed_wrong = webhooks.sign(webhook_secret(), "msg_forged", int(time.time()), forged)
+        refused = asyncio.run(
+            post_statuses(url, [(forged, json_type), (forged, {**json_type, **signed_wrong})])
+        )
+        assert refused == [401, 401]
+
+        # A made-up event from the command line (a workspace the user may not use): the
+        # tracker's fetch fails, and the bot logs it and goes on.
+        trigger = subprocess.run(
+            [sys.executable, "-W", "error", "-m", "webwork_async.testing", "trigger",
+             "tracker.started", "--to", url, "--workspace", str(world.restricted)],
+            env={**world.env, "WEBWORK_WEBHOOK_SECRET": secret},
+            capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False,
+        )  # fmt: skip
+        assert trigger.returncode == 0, trigger.stdout + trigger.stderr
+        assert "attempt 1: 202" in trigger.stdout
+        wait_for_log(server, "WebWork call failed")  # the last event: all before it are done
 
         assert server.stop(signal.SIGTERM) == 0
     stderr = server.stderr
-    assert_clean(world, stderr, (tmp_path / "bot.stdout").read_text())
-    assert stderr.count(f"project created in workspace {workspace_id}: {project['id']}") == 3
-    assert stderr.count("WARNING") == 2  # the 404 and the 403
-    assert "ignored event 'project.updated'" in stderr
+    assert_clean(
+        world, stderr, (tmp_path / "bot.stdout").read_text(), trigger.stdout, secret=secret
+    )
+    assert stderr.count("project created in workspace") == 1
+    assert f"project created in workspace {workspace_id}: {project_id} 'Bot launch'\n" in stderr
+    assert "ignored event project.updated\n" in stderr
+    tracking = (
+        f"user {member['id']} tracks in workspace {workspace_id}: contract {contract['id']} "
+        f"(project {tracked['id']}), task 'Ship the bot', 'Writing the bot'; "
+    )
+    assert stderr.count(tracking) == 1, stderr  # the task's title comes from the fetch only
+    assert "unknown event 'invoice.paid'\n" in stderr
+    assert "unknown event 'project.created' (Object contains unknown field `surprise`" in stderr
+    assert "Forged" not in stderr  # refused before the callback
+    assert stderr.count("WARNING bot") == 1
+    assert re.search(
+        r"WebWork call failed: GET \S+/time-tracking/current-data\S* -> HTTP 403", stderr
+    )
+    # The bot's own requests: one fetch per tracker.started, nothing else.
+    gets = [r.path for r in fake.requests if r.method == "GET"]
+    assert gets == ["/api/v2/time-tracking/current-data"] * 2
+    assert (tmp_path / "bot-deliveries.sqlite").exists()
     assert "WebWork session closed" in stderr
 
 
@@ -452,3 +520,86 @@ def test_payroll_sums_approved_hours_and_leave_days_of_the_month(
         [str(first), str(ann["id"]), "Ann Lee", "11.50", "0"],
         [str(second), str(bob["id"]), "", "0.00", "3"],
     ]
+
+
+# --- oauth_app -----------------------------------------------------------------------------------
+
+
+def test_oauth_app(world: World, tmp_path: Path) -> None:
+    fake = world.fake
+    secret = "example-client-secret-" + secrets.token_hex(8)
+    assert fake.oauth_authorize_url is not None and fake.oauth_token_url is not None
+    env = {
+        "WEBWORK_OAUTH_CLIENT_ID": "example-app",
+        "WEBWORK_OAUTH_CLIENT_SECRET": secret,
+        "WEBWORK_OAUTH_AUTHORIZE_URL": fake.oauth_authorize_url,
+        "WEBWORK_OAUTH_TOKEN_URL": fake.oauth_token_url,
+    }
+    app_env = {key: value for key, value in world.env.items() if key != "WEBWORK_TOKEN"}
+    expected = sorted(w.workspace_name for w in asyncio.run(all_workspaces(world)))
+    with serving("oauth_app", World(fake, app_env, [], 0, 0), tmp_path, env=env) as server:
+        fake.add_oauth_client("example-app", secret, [f"{server.url}/callback"])
+        fake.configure_oauth(access_token_lifetime=30)  # within the mandatory window at once
+        browser, stored = asyncio.run(
+            sign_in_and_browse(server.url, fake, expected, tmp_path / "tokens")
+        )
+        assert server.stop(signal.SIGINT) == 0
+    assert fake.oauth_token_requests("authorization_code") == 1  # the stale state sent none
+    assert fake.oauth_token_requests("refresh_token") == 2  # one for 20 requests, one refused
+    output = server.stderr + (tmp_path / "oauth_app.stdout").read_text()
+    assert "signed in" in output and "token refreshed" in output
+    assert "the user has to sign in again" in output
+    for value in (stored["access_token"], stored["refresh_token"], browser):
+        assert value not in output
+    assert_clean(world, output, secret=secret)
+
+
+async def all_workspaces(world: World) -> list[Any]:
+    async with AsyncSession(world.fake.token, base_url=world.env["WEBWORK_BASE_URL"]) as ww:
+        return [workspace async for workspace in ww.workspaces.list()]
+
+
+async def sign_in_and_browse(
+    url: str, fake: FakeWebWork, expected: list[Any], tokens: Path
+) -> tuple[str, dict[str, Any]]:
+    """Sign in through the app as a browser does, then use it; the browser's id and the
+    token pair the app stored for it."""
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+
+        async def follow(address: str) -> str:
+            async with browser.get(address, allow_redirects=False) as answer:
+                assert answer.status == 302, await answer.text()
+                return answer.headers["Location"]
+
+        authorize = await follow(f"{url}/login")
+        assert authorize.startswith(f"{fake.oauth_authorize_url}?")
+        assert "code_challenge=" in authorize and "state=" in authorize
+        callback = await follow(authorize)  # the fake approves at once
+        assert callback.startswith(f"{url}/callback?code=")
+        assert await follow(callback) == "/workspaces"
+        fake.configure_oauth(access_token_lifetime=3600)
+        cookie = next(c for c in jar if c.key == "browser")
+        assert cookie["httponly"]
+        file = tokens / f"{cookie.value}.json"
+        assert file.stat().st_mode & 0o777 == 0o600
+
+        async def workspaces() -> list[Any]:
+            async with browser.get(f"{url}/workspaces") as answer:
+                assert answer.status == 200, await answer.text()
+                return sorted(each["name"] for each in await answer.json())
+
+        pages = await asyncio.gather(*(workspaces() for _ in range(20)))
+        assert pages == [expected] * 20
+
+        # A stale or forged state is refused, and no code is exchanged.
+        await follow(f"{url}/login")
+        async with browser.get(f"{url}/callback?code=made-up&state=forged") as answer:
+            assert answer.status == 400
+
+        # The user's tokens revoked (as when the 30 days are over): back to signing in.
+        stored: dict[str, Any] = json.loads(file.read_text())
+        assert fake.revoke_oauth_token(stored["access_token"])
+        assert fake.revoke_oauth_token(stored["refresh_token"])
+        assert await follow(f"{url}/workspaces") == "/login"
+        return cookie.value, stored

@@ -10,7 +10,9 @@ The token comes from the ``WEBWORK_TOKEN`` environment variable (preferred) or `
 ``--host`` that is not a loopback address warns that the fake is reachable from the network.
 ``--fault`` and ``--rate-limit`` make the server misbehave (see
 ``FakeWebWork.inject`` and ``FakeWebWork.enforce_rate_limit``). Used for demos, benchmarks and
-manual poking at the client.
+manual poking at the client. ``--oauth-client ID`` registers an OAuth2 client (its secret from
+``$WEBWORK_FAKE_OAUTH_SECRET``, its redirect URIs from ``--oauth-redirect``) whose sign-ins the
+fake's ``/oauth/authorize`` approves at once, for trying a web app's sign-in.
 
 Seeding is told on stderr, with a progress line per tenth of the workspaces when there are more
 than 500 of them; stdout gets the server's address and options once it listens.
@@ -40,6 +42,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 from webwork_async._constants import TOKEN_ENV_VAR
 from webwork_async.testing._loopback import is_loopback_address
+from webwork_async.testing._oauth import DEFAULT_REDIRECT_URI
 
 if TYPE_CHECKING:
     from webwork_async.testing._deliveries import Delivery
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
 _PROGRESS_ABOVE: Final = 500
 #: The environment variable ``trigger`` reads the webhook's secret from.
 WEBHOOK_SECRET_ENV_VAR: Final = "WEBWORK_WEBHOOK_SECRET"
+OAUTH_SECRET_ENV_VAR: Final = "WEBWORK_FAKE_OAUTH_SECRET"
 _TRIGGER: Final = "trigger"
 
 
@@ -159,6 +163,19 @@ def _parser() -> argparse.ArgumentParser:
         f"Prefer ${TOKEN_ENV_VAR}: a token on the command line shows in the process list "
         "(ps) and in the shell history",
     )
+    parser.add_argument(
+        "--oauth-client",
+        default=None,
+        metavar="ID",
+        help=f"register an OAuth2 client with this id, its secret from ${OAUTH_SECRET_ENV_VAR}",
+    )
+    parser.add_argument(
+        "--oauth-redirect",
+        action="append",
+        default=[],
+        metavar="URI",
+        help=f"a redirect URI of the OAuth2 client (repeatable; default {DEFAULT_REDIRECT_URI})",
+    )
     return parser
 
 
@@ -229,10 +246,14 @@ def _seed(fake: FakeWebWork, args: argparse.Namespace) -> tuple[list[int], int]:
     return workspace_ids, project_count
 
 
-async def _serve(args: argparse.Namespace, token: str) -> None:
+async def _serve(args: argparse.Namespace, token: str, oauth_secret: str | None) -> None:
     from webwork_async.testing._server import FakeWebWork
 
     fake = FakeWebWork(token=token)
+    if args.oauth_client is not None and oauth_secret is not None:
+        fake.add_oauth_client(
+            args.oauth_client, oauth_secret, args.oauth_redirect or [DEFAULT_REDIRECT_URI]
+        )
     workspace_ids, project_count = _seed(fake, args)
     details = []  # printed after the address
     fake.fault_seed = args.fault_seed
@@ -254,6 +275,11 @@ async def _serve(args: argparse.Namespace, token: str) -> None:
             f"Fake WebWork API at {base_url} with {len(workspace_ids)} workspaces and "
             f"{project_count} projects (seed {args.seed}); Ctrl-C to stop"
         )
+        if args.oauth_client is not None:
+            details.append(
+                f"OAuth2 client {args.oauth_client!r}: authorize at {fake.oauth_authorize_url}, "
+                f"token URL {fake.oauth_token_url}"
+            )
         print("\n".join([header, *details]), flush=True)
         await stop.wait()
 
@@ -364,6 +390,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(arguments)
     token = _credential(parser, args.token, TOKEN_ENV_VAR, "token")
+    oauth_secret = None
+    if args.oauth_client is not None:
+        oauth_secret = os.environ.get(OAUTH_SECRET_ENV_VAR)
+        if not oauth_secret:
+            parser.error(f"--oauth-client needs its secret in ${OAUTH_SECRET_ENV_VAR}")
+    elif args.oauth_redirect:
+        parser.error("--oauth-redirect needs --oauth-client")
     if args.workspaces < 0 or args.projects_min < 0 or args.projects_max < args.projects_min:
         parser.error("need --workspaces >= 0 and 0 <= --projects-min <= --projects-max")
     if not _is_loopback(args.host):
@@ -372,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "network and accepts a bearer token that may be a real one"
         )
     try:
-        asyncio.run(_serve(args, token))
+        asyncio.run(_serve(args, token, oauth_secret))
     except KeyboardInterrupt:
         pass
     except OSError as exc:

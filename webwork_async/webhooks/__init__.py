@@ -15,6 +15,9 @@ can call them::
         event = decode_event(body)
         ...
 
+A decoded event is a snapshot, and a tracker event only ids: ``await event.fetch(ww)`` reads the
+project, member, running tracker or day's time entries it is about, as they are now.
+
 For a bot, :func:`webhook_handler` (aiohttp.web) and :func:`asgi_webhook_app` (FastAPI,
 Starlette) do all of it and more: each delivery is verified, written to a
 :class:`DeliveryStore` (a SQLite file by default) before it is answered 202, deduplicated by its

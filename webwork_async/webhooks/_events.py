@@ -17,18 +17,30 @@ delivery whose type is not known, or whose body has a field the guess does not h
 another type, decodes to :class:`UnknownEvent` carrying the type and the raw JSON, never to an
 error and never to a typed event with its real content silently dropped. Only a body that is not
 a JSON object raises :class:`~webwork_async.webhooks.WebhookPayloadError`.
+
+An event is a snapshot, and a tracker event only a few ids: ``await event.fetch(ww)`` reads the
+resource as it is now, through the session's public resource methods (a project, a member, the
+running tracker, the day's time entries). An event that lacks an id the call needs raises
+:class:`~webwork_async.errors.InvalidArgumentError` naming it, before anything is sent.
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Any, TypeAlias, get_args
+import operator
+from typing import TYPE_CHECKING, Any, TypeAlias, get_args
 
 import msgspec
 
-from webwork_async.models import Member, Project, WebhookEvent
+from webwork_async.errors import InvalidArgumentError
+from webwork_async.models import CurrentTracker, Member, Project, TimeEntry, WebhookEvent
 from webwork_async.models._base import Model
 from webwork_async.webhooks._errors import WebhookPayloadError
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from webwork_async import AsyncSession, CallOptions
 
 __all__ = [
     "Event",
@@ -99,11 +111,39 @@ class KnownEvent(Model, tag_field="type", forbid_unknown_fields=True):
         """The event's name (the tag this class is decoded by)."""
         return WebhookEvent(self.__struct_config__.tag)
 
+    def _needs(self, *fields: str) -> list[int]:
+        """The values at ``fields`` (paths such as ``"data.user_id"``) that a ``fetch`` sends;
+        :class:`~webwork_async.errors.InvalidArgumentError` naming the first one missing."""
+        values: list[int] = []
+        for field in fields:
+            value = operator.attrgetter(field)(self)
+            if value is None:
+                raise self._missing(field)
+            values.append(value)
+        return values
+
+    def _missing(self, field: str, detail: str = "") -> InvalidArgumentError:
+        return InvalidArgumentError(
+            field, f"this {self.type.value} event has none{detail}, so it cannot be fetched"
+        )
+
 
 class TrackerStarted(KnownEvent, tag=WebhookEvent.TRACKER_STARTED.value, kw_only=True):
     """``tracker.started``: a member started tracking time (documented in variant B)."""
 
     data: TrackerStartedData
+
+    async def fetch(
+        self, ww: AsyncSession, **options: Unpack[CallOptions]
+    ) -> CurrentTracker | None:
+        """The member's running tracker as it is now (``ww.time_tracking.current``), with the
+        task's title and the day's minutes; None when it has stopped since.
+
+        Needs ``workspace_id`` and ``data.user_id``:
+        :class:`~webwork_async.errors.InvalidArgumentError` without them, nothing sent.
+        """
+        workspace_id, user_id = self._needs("workspace_id", "data.user_id")
+        return await ww.time_tracking.current(workspace_id=workspace_id, user_id=user_id, **options)
 
 
 class TrackerStopped(KnownEvent, tag=WebhookEvent.TRACKER_STOPPED.value, kw_only=True):
@@ -111,11 +151,43 @@ class TrackerStopped(KnownEvent, tag=WebhookEvent.TRACKER_STOPPED.value, kw_only
 
     data: TrackerStoppedData
 
+    async def fetch(self, ww: AsyncSession, **options: Unpack[CallOptions]) -> list[TimeEntry]:
+        """The member's time entries of the day the tracker stopped, every page
+        (``ww.time_entries.list``): the day's timeline, which the stopped period joins.
+
+        The day is the date of ``data.stopped_at`` (else of the event's ``timestamp``) in the
+        UTC offset that timestamp carries: UTC for the ``Z`` timestamps of the documented
+        examples and of the fake server. Which zone the service files a day's entries under
+        (UTC, the member's, the workspace owner's) is not documented, so this is **inferred**;
+        a period begun the day before may be filed under its start's day.
+
+        Needs ``workspace_id``, ``data.user_id`` and a time:
+        :class:`~webwork_async.errors.InvalidArgumentError` without them, nothing sent.
+        """
+        workspace_id, user_id = self._needs("workspace_id", "data.user_id")
+        stopped = self.data.stopped_at or self.timestamp
+        if stopped is None:
+            raise self._missing("data.stopped_at", " (nor a timestamp)")
+        entries = ww.time_entries.list(
+            workspace_id=workspace_id, user_id=user_id, date=stopped.date(), **options
+        )
+        return await entries.to_list()
+
 
 class MemberEvent(KnownEvent, kw_only=True):
     """Base of the ``member.*`` events (variant A only), whose ``data`` is the member."""
 
     data: MemberData
+
+    async def fetch(self, ww: AsyncSession, **options: Unpack[CallOptions]) -> Member:
+        """The member as they are now (``ww.members.get``);
+        :class:`~webwork_async.errors.NotFoundError` once they are gone.
+
+        Needs ``workspace_id``: :class:`~webwork_async.errors.InvalidArgumentError` without it,
+        nothing sent.
+        """
+        (workspace_id,) = self._needs("workspace_id")
+        return await ww.members.get(self.data.id, workspace_id=workspace_id, **options)
 
 
 class MemberInvited(MemberEvent, tag=WebhookEvent.MEMBER_INVITED.value):
@@ -142,6 +214,16 @@ class ProjectEvent(KnownEvent, kw_only=True):
     """Base of the ``project.*`` events (variant A only), whose ``data`` is the project."""
 
     data: ProjectData
+
+    async def fetch(self, ww: AsyncSession, **options: Unpack[CallOptions]) -> Project:
+        """The project as it is now (``ww.projects.get``);
+        :class:`~webwork_async.errors.NotFoundError` once it is deleted (archived).
+
+        Needs ``workspace_id``: :class:`~webwork_async.errors.InvalidArgumentError` without it,
+        nothing sent.
+        """
+        (workspace_id,) = self._needs("workspace_id")
+        return await ww.projects.get(self.data.id, workspace_id=workspace_id, **options)
 
 
 class ProjectCreated(ProjectEvent, tag=WebhookEvent.PROJECT_CREATED.value):
