@@ -136,4 +136,28 @@ OAUTH2_ADVISORY_WINDOW: Final = 300.0
 OAUTH2_MANDATORY_WINDOW: Final = 60.0
 OAUTH2_ADVISORY_RETRY: Final = 15.0
 
+# Coordination through Redis (webwork_async.redis, the [redis] extra). Keys are PREFIX + a hash
+# of the token (never the token); each expires REDIS_IDLE_TTL seconds after its last use. One
+# Redis call waits REDIS_TIMEOUT seconds at most; past it (or when Redis is unreachable) a session
+# paces on its own at REDIS_FALLBACK_SHARE of the limit, and tries Redis again every
+# REDIS_RETRY_INTERVAL seconds. A slot whose request is still "in flight" REDIS_LEASE_MARGIN
+# seconds past its attempt's timeout (its process died) comes back by itself. A process that
+# refreshes an OAuth2 token holds a lock for OAUTH2_TIMEOUT + REDIS_REFRESH_LOCK_MARGIN seconds at
+# most; the new pair is kept for REDIS_SUCCESSOR_TTL seconds for the processes still on the old.
+REDIS_PREFIX: Final = "webwork:"
+REDIS_IDLE_TTL: Final = 3600.0
+REDIS_TIMEOUT: Final = 0.5
+REDIS_FALLBACK_SHARE: Final = 0.25
+REDIS_RETRY_INTERVAL: Final = 1.0
+REDIS_LEASE_MARGIN: Final = 5.0
+REDIS_REFRESH_LOCK_MARGIN: Final = 5.0
+REDIS_SUCCESSOR_TTL: Final = 24 * 3600.0
+# A rate that no process has asked for within REDIS_RATE_STALE_PERIODS of its own period paces
+# nobody any more (its sessions are gone). A process waiting for another's OAuth2 refresh looks
+# for the new pair every REDIS_REFRESH_POLL seconds, and follows REDIS_SUCCESSOR_CHAIN successors
+# of an old pair at most.
+REDIS_RATE_STALE_PERIODS: Final = 3
+REDIS_REFRESH_POLL: Final = 0.05
+REDIS_SUCCESSOR_CHAIN: Final = 16
+
 LOGGER_NAME: Final = "webwork_async"

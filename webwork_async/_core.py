@@ -15,7 +15,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, NoReturn
 
@@ -23,7 +23,8 @@ import aiohttp
 import msgspec
 from yarl import URL
 
-from webwork_async._constants import LOGGER_NAME, MAX_ERROR_BODY_BYTES
+from webwork_async._constants import LOGGER_NAME, MAX_ERROR_BODY_BYTES, REDIS_LEASE_MARGIN
+from webwork_async._coordination import Coordination, SharedLimiter
 from webwork_async._options import CallSettings, attempt_timeout
 from webwork_async._protocol import (
     SecretHeaders,
@@ -105,6 +106,8 @@ class RequestCore:
         connection: ConnectionOptions,
         session: aiohttp.ClientSession | None,
         auth: OAuth2Auth | None = None,
+        coordination: Coordination | None = None,
+        shared_key: str = "",
     ) -> None:
         self.base_url = base_url
         self._headers = headers  # without Authorization when ``auth`` gives it per request
@@ -117,6 +120,11 @@ class RequestCore:
         self.settings = settings
         self._retry = retry
         self._limiter = limiter
+        # With a coordination backend its limiter paces instead (``limiter`` is then unused).
+        self._coordination = coordination
+        self._shared: SharedLimiter | None = (
+            None if coordination is None else coordination.limiter(shared_key)
+        )
         self._rate_limit = rate_limit
         self._max_concurrency = max_concurrency
         self._max_response_size = max_response_size
@@ -169,7 +177,10 @@ class RequestCore:
             # retry gate's decision: approving a timesheet is a PUT that must never go twice.
             if hasattr(http, "_retry_connection"):
                 http._retry_connection = False
-        self._limiter.attach(self._rate_limit)
+        if self._shared is not None:
+            self._shared.attach(self._rate_limit)
+        else:
+            self._limiter.attach(self._rate_limit)
         self._opened = _Opened(
             asyncio.get_running_loop(), http, asyncio.Semaphore(self._max_concurrency)
         )
@@ -189,7 +200,11 @@ class RequestCore:
         if opened.loop is not asyncio.get_running_loop() and not opened.loop.is_closed():
             self._opened, self._state = opened, _State.OPEN
             raise SessionStateError(_OTHER_LOOP + "; close it from that loop")
-        self._limiter.detach(self._rate_limit)
+        if self._shared is not None:
+            self._shared.detach(self._rate_limit)
+            await self._shared.aclose()  # the releases still being told
+        else:
+            self._limiter.detach(self._rate_limit)
         if self._auth is not None:
             await self._auth.settle()  # a refresh in flight brings a pair that must be kept
         if opened.http is self._caller_session:
@@ -263,7 +278,7 @@ class RequestCore:
         attempt = 1
         while True:
             if auth is not None:
-                await auth.ensure_fresh(opened.http)
+                await auth.ensure_fresh(opened.http, self._coordination)
                 generation = auth.generation
             try:
                 return await self._attempt(opened, exchange, attempt, deadline_at)
@@ -272,7 +287,7 @@ class RequestCore:
                     # A 401 was not acted on: once a refreshed token is there, send it again
                     # (not a retry; a second 401 is the answer).
                     reauthorized = True
-                    await auth.unauthorized(generation, opened.http)
+                    await auth.unauthorized(generation, opened.http, self._coordination)
                     continue
                 exc.attempts = attempt
                 wait = self._retry_wait(exchange, exc, attempt, deadline_at)
@@ -328,10 +343,14 @@ class RequestCore:
         else:
             await semaphore.acquire()
         failure: WebWorkError | None = None
+        shared, ticket, answered = self._shared, None, False
         try:
-            refused_for = self._limiter.acquire(time.monotonic())
-            if refused_for:
-                await self._pace(exchange, refused_for, deadline_at, debug)
+            if shared is not None:
+                ticket = await self._take_shared_slot(shared, exchange, deadline_at, debug)
+            else:
+                refused_for = self._limiter.acquire(time.monotonic())
+                if refused_for:
+                    await self._pace(exchange, refused_for, deadline_at, debug)
             if settings.stats is not None:
                 settings.stats.requests += 1
             if self._auth is not None:  # the latest token, read as late as can be
@@ -362,6 +381,7 @@ class RequestCore:
                     else:
                         raw = await read_body(response, limit, method, exchange.url_text)
                     status, response_headers = response.status, response.headers
+                    answered = True
             except (asyncio.TimeoutError, builtins.TimeoutError, aiohttp.ClientError) as exc:
                 failure = transport_error(
                     exc, method=method, url=exchange.url_text, timeout=timeout.total
@@ -375,12 +395,15 @@ class RequestCore:
                 )
             finally:
                 # The service counted this request before the exchange ended, at the latest now.
-                self._limiter.release(time.monotonic())
+                if shared is None:
+                    self._limiter.release(time.monotonic())
+                elif not answered:  # nothing to tell but the release
+                    shared.release(ticket, None, None)
         finally:
             semaphore.release()
         if failure is not None:
             raise failure
-        self._observe_limits(status, response_headers)
+        self._observe_limits(status, response_headers, ticket)
         if debug:
             logger.debug(
                 "response %s %s status=%d attempt=%d bytes=%d duration=%.3fs",
@@ -413,11 +436,37 @@ class RequestCore:
         except asyncio.TimeoutError:
             raise exchange.queue_timeout("a concurrency slot") from None
 
+    async def _take_shared_slot(
+        self, shared: SharedLimiter, exchange: _Exchange, deadline_at: float, debug: bool
+    ) -> object:
+        """A slot of the coordination backend's limiter (waiting as it says), and its ticket."""
+        attempt = exchange.settings.timeout.total
+        remaining = deadline_at - time.monotonic()
+        lease = min(attempt or remaining, remaining) + REDIS_LEASE_MARGIN
+        wait, ticket = await shared.acquire(lease)
+        if ticket is None:
+            tickets: list[object] = []
+
+            async def again() -> float:
+                wait, ticket = await shared.acquire(lease)
+                if ticket is not None:
+                    tickets.append(ticket)
+                return wait
+
+            await self._pace(exchange, wait, deadline_at, debug, again)
+            ticket = tickets[0]
+        return ticket
+
     async def _pace(
-        self, exchange: _Exchange, wait: float, deadline_at: float, debug: bool
+        self,
+        exchange: _Exchange,
+        wait: float,
+        deadline_at: float,
+        debug: bool,
+        again: Callable[[], Awaitable[float]] | None = None,
     ) -> None:
         """Wait until the rate limiter lets this request go (it stays within the deadline),
-        once it has refused it for ``wait`` seconds."""
+        once it has refused it for ``wait`` seconds; ``again`` asks a shared limiter anew."""
         limiter = self._limiter
         waiting_since = now = time.monotonic()
         while wait:
@@ -431,21 +480,23 @@ class RequestCore:
                     wait,
                 )
             await asyncio.sleep(wait)
+            wait = limiter.acquire(time.monotonic()) if again is None else await again()
             now = time.monotonic()
-            wait = limiter.acquire(now)
         stats = exchange.settings.stats
         if stats is not None:
             stats.rate_limit_waits += 1
             stats.rate_limit_wait_seconds += now - waiting_since
 
-    def _observe_limits(self, status: int, headers: Mapping[str, str]) -> None:
+    def _observe_limits(self, status: int, headers: Mapping[str, str], ticket: object) -> None:
         info = read_rate_limit_headers(
             headers, now_epoch=time.time(), max_wait=self._retry.max_server_wait
         )
         if info is not None and info.out_of_range:
             for note in info.out_of_range:
                 logger.warning("the service announced a value out of range: %s", note)
-        if status == 429:
+        if self._shared is not None:  # the release carries what the answer said
+            self._shared.release(ticket, status, info)
+        elif status == 429:
             self._limiter.observe(info or RateLimitHeaders(), time.monotonic(), rejected=True)
         elif info is not None:
             self._limiter.observe(info, time.monotonic(), rejected=False)

@@ -158,6 +158,12 @@ class RateLimiter:
         self._paused_until = 0.0
 
     @property
+    def key(self) -> str:
+        """The hash ``shared_limiter`` keeps it by ("" for a limiter of its own): what a
+        coordination backend shares the token's limit by, never the token."""
+        return self._key or ""
+
+    @property
     def capacity(self) -> int | None:
         """Requests allowed per window, None when pacing is off."""
         return self._capacity

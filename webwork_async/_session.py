@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from webwork_async import _constants as defaults
+from webwork_async._coordination import Coordination
 from webwork_async._core import ConnectionOptions, RequestCore
 from webwork_async._options import CallSettings
 from webwork_async._protocol import (
@@ -116,6 +117,21 @@ def _tls_setting(value: TLSOption, base_url: str) -> SSLContext | bool:
     )
 
 
+def _coordination(value: Coordination | str | None) -> Coordination | None:
+    """The backend ``coordination=`` names: a ``redis://`` (or ``rediss://``, ``unix://``) URL
+    becomes a ``RedisCoordination``, imported only then (the core does not depend on it)."""
+    if value is None or isinstance(value, Coordination):
+        return value
+    if isinstance(value, str) and value.startswith(("redis://", "rediss://", "unix://")):
+        from webwork_async.redis import RedisCoordination
+
+        return RedisCoordination(value)
+    shown = redact_url(value) if isinstance(value, str) else type(value).__name__
+    raise ConfigurationError(
+        f"coordination must be a redis:// URL or a Coordination object, got {shown!r}"
+    )
+
+
 def _default_user_agent() -> str:
     return (
         f"webwork-async/{__version__} aiohttp/{aiohttp.__version__} "
@@ -144,6 +160,11 @@ class AsyncSession:
             defaults to ``$WEBWORK_TOKEN`` unless ``auth`` is given.
         auth: an :class:`~webwork_async.oauth2.OAuth2Auth`, for an OAuth2 token that the session
             refreshes (see "Signing in with OAuth2" in the README); instead of ``token``.
+        coordination: share the rate limit, the 429 pauses and OAuth2 refreshes with every
+            process and machine that uses the same token: a ``redis://`` URL, or a
+            ``webwork_async.redis.RedisCoordination`` (the ``[redis]`` extra). A URL's
+            connections are this session's and closed with it; an object's are its owner's.
+            By default only the sessions of this process share them.
         base_url: the API root; defaults to ``$WEBWORK_BASE_URL``, then
             ``https://api.webwork-tracker.com/api/v2/``.
         timeout: seconds for one attempt (or an ``aiohttp.ClientTimeout``), counted from the
@@ -215,6 +236,7 @@ class AsyncSession:
         token: str | None = None,
         *,
         auth: OAuth2Auth | None = None,
+        coordination: Coordination | str | None = None,
         base_url: str | None = None,
         timeout: float | aiohttp.ClientTimeout = defaults.DEFAULT_TIMEOUT,
         total_timeout: float = defaults.DEFAULT_TOTAL_TIMEOUT,
@@ -241,6 +263,8 @@ class AsyncSession:
             raise ConfigurationError(f"auth must be an OAuth2Auth, got {type(auth).__name__}")
         secret = Secret(os.environ.get(defaults.TOKEN_ENV_VAR) if token is None else token)
         del token
+        self._own_coordination = isinstance(coordination, str)
+        coordination = _coordination(coordination)
         if auth is None and secret.reveal() is None:
             raise ConfigurationError(
                 f"no token: pass token=... or set the {defaults.TOKEN_ENV_VAR} environment variable"
@@ -279,6 +303,9 @@ class AsyncSession:
         base_url = normalize_base_url(base_url)
         self._proxy = None if proxy is None else check_proxy(proxy)
         retry = retry or RetryPolicy(max_retries=0)
+        limiter = shared_limiter(
+            str(secret.reveal()) if auth is None else auth.limiter_key, base_url
+        )
         # With auth, each request carries the token of its moment instead.
         headers = build_headers(
             None if auth is not None else str(secret.reveal()),
@@ -294,9 +321,7 @@ class AsyncSession:
                 strict=strict,
             ),
             retry=retry,
-            limiter=shared_limiter(
-                str(secret.reveal()) if auth is None else auth.limiter_key, base_url
-            ),
+            limiter=limiter,
             rate_limit=rate_limit,
             max_concurrency=_count("max_concurrency", max_concurrency, minimum=1),
             max_response_size=_count("max_response_size", max_response_size, minimum=1),
@@ -313,7 +338,10 @@ class AsyncSession:
             ),
             session=session,
             auth=auth,
+            coordination=coordination,
+            shared_key=limiter.key,
         )
+        self._coordination = coordination
         self.workspaces = WorkspacesResource(self._core)
         self.members = MembersResource(self._core)
         self.projects = ProjectsResource(self._core)
@@ -369,3 +397,6 @@ class AsyncSession:
     async def aclose(self) -> None:
         """Close the connections this session owns. Idempotent."""
         await self._core.close()
+        if self._own_coordination and self._coordination is not None:
+            self._own_coordination = False
+            await self._coordination.aclose()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import hashlib
 import inspect
 import logging
@@ -24,7 +25,7 @@ import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, NamedTuple, TypeVar
 
 import aiohttp
 
@@ -36,6 +37,7 @@ from webwork_async._constants import (
     OAUTH2_MANDATORY_WINDOW,
     OAUTH2_TOKEN_URL,
 )
+from webwork_async._coordination import Coordination
 from webwork_async._oauth2_flow import (
     ClientAuth,
     MemoryTokenStore,
@@ -256,9 +258,12 @@ class OAuth2Auth:
         """The ``Authorization`` header of the current token."""
         return _header_value(self._grant.token)
 
-    async def ensure_fresh(self, http: aiohttp.ClientSession) -> None:
+    async def ensure_fresh(
+        self, http: aiohttp.ClientSession, coordination: Coordination | None = None
+    ) -> None:
         """Refresh as the windows say: start one in the advisory window, wait for one in the
-        mandatory window. Raises the refresh's error when a request has to wait for it."""
+        mandatory window. Raises the refresh's error when a request has to wait for it. With
+        ``coordination``, one process of all that hold the sign-in refreshes."""
         grant = self._grant
         if grant.failure is not None:
             raise _again(grant.failure)
@@ -271,11 +276,16 @@ class OAuth2Auth:
             return
         if need == "advisory":
             if grant.inflight is None and time.monotonic() >= grant.advisory_after:
-                self._start(http)
+                self._start(http, coordination)
             return
-        await _wait(self._start(http))
+        await _wait(self._start(http, coordination))
 
-    async def unauthorized(self, generation: int, http: aiohttp.ClientSession) -> None:
+    async def unauthorized(
+        self,
+        generation: int,
+        http: aiohttp.ClientSession,
+        coordination: Coordination | None = None,
+    ) -> None:
         """A request sent with the token of ``generation`` was answered 401: refresh, unless a
         newer token has arrived since, and return once there is one to send it again with."""
         grant = self._grant
@@ -283,7 +293,7 @@ class OAuth2Auth:
             return
         if grant.failure is not None:
             raise _again(grant.failure)
-        await _wait(self._start(http))
+        await _wait(self._start(http, coordination))
 
     async def settle(self) -> None:
         """Wait for a refresh in flight in the running loop (a session closing), so that the
@@ -294,7 +304,9 @@ class OAuth2Auth:
 
     # -- the refresh ---------------------------------------------------------------------------
 
-    def _start(self, http: aiohttp.ClientSession) -> concurrent.futures.Future[OAuth2Token]:
+    def _start(
+        self, http: aiohttp.ClientSession, coordination: Coordination | None
+    ) -> concurrent.futures.Future[OAuth2Token]:
         """The refresh in flight, started now (as a task of the running loop) if there is none."""
         grant = self._grant
         with grant.lock:
@@ -303,15 +315,17 @@ class OAuth2Auth:
             outcome: concurrent.futures.Future[OAuth2Token] = concurrent.futures.Future()
             outcome.set_running_or_notify_cancel()  # a waiter's cancellation cannot cancel it
             grant.inflight = outcome
-            grant.task = asyncio.get_running_loop().create_task(self._refresh(outcome, http))
+            grant.task = asyncio.get_running_loop().create_task(
+                self._refresh(outcome, _Caller(self, http, coordination))
+            )
             return outcome
 
     async def _refresh(
-        self, outcome: concurrent.futures.Future[OAuth2Token], http: aiohttp.ClientSession
+        self, outcome: concurrent.futures.Future[OAuth2Token], caller: _Caller
     ) -> None:
         grant = self._grant
         try:
-            token = await self._new_token(grant.token, http)
+            token = await self._new_token(grant.token, caller)
             _header_value(token)
         except BaseException as exc:  # every waiter gets it; a cancelled task still tells them
             error: BaseException = exc
@@ -336,7 +350,7 @@ class OAuth2Auth:
         await _keep(grant, token)
         outcome.set_result(token)
 
-    async def _new_token(self, current: OAuth2Token, http: aiohttp.ClientSession) -> OAuth2Token:
+    async def _new_token(self, current: OAuth2Token, caller: _Caller) -> OAuth2Token:
         """A token to go on with: ``current`` refreshed, or a newer one another process saved in
         a store when the token URL says ``current``'s refresh token is used."""
         if current.refresh_token is None:
@@ -349,7 +363,7 @@ class OAuth2Auth:
                 url=self.token_url,
             )
         try:
-            return await self._call(current, http)
+            return await caller.refresh(current)
         except OAuth2Error as exc:
             if not exc.sign_in_again:
                 raise
@@ -362,7 +376,7 @@ class OAuth2Auth:
             advisory_window=self.advisory_window,
             mandatory_window=self.mandatory_window,
         )
-        return stored if need != "mandatory" else await self._call(stored, http)
+        return stored if need != "mandatory" else await caller.refresh(stored)
 
     async def _call(self, token: OAuth2Token, http: aiohttp.ClientSession) -> OAuth2Token:
         return await refresh(
@@ -372,6 +386,23 @@ class OAuth2Auth:
             token_url=self.token_url,
             client_auth=self.client_auth,
             session=http,
+        )
+
+
+class _Caller(NamedTuple):
+    """Who refreshes: the auth, the HTTP session to call the token URL with, and the backend
+    that lets one process of many do it (None: this process is on its own)."""
+
+    auth: OAuth2Auth
+    http: aiohttp.ClientSession
+    coordination: Coordination | None
+
+    async def refresh(self, token: OAuth2Token) -> OAuth2Token:
+        if self.coordination is None:
+            return await self.auth._call(token, self.http)
+        key = _grant_key(self.auth.token_url, self.auth.client_id, token)
+        return await self.coordination.refresh_once(
+            key, token, functools.partial(self.auth._call, http=self.http)
         )
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectError",
     "ConnectTimeoutError",
+    "CoordinationError",
     "DecodeError",
     "InsecureTLSWarning",
     "InvalidArgumentError",
@@ -236,6 +237,12 @@ class TransportError(WebWorkError):
         self.method = method
         self.url = url
         super().__init__(f"{method} {url}: {message}")
+
+
+class CoordinationError(WebWorkError):
+    """The coordination backend (Redis) could not be used, and the session was told to raise
+    (``on_coordination_error="raise"``) rather than fall back to pacing on its own. The message
+    names the backend's address without credentials; nothing was sent."""
 
 
 class TransportCause(Exception):

@@ -7,6 +7,8 @@ faults injected with ``FakeWebWork.inject``; ``Delivery``, ``DeliveryAttempt`` a
 The pytest fixture ``webwork_fake`` comes from ``webwork_async.testing.pytest_plugin``;
 ``python -m webwork_async.testing`` (or ``webwork-fake``) runs a seeded server from the command
 line, and ``webwork-fake trigger EVENT --to URL`` sends a signed test event to a bot.
+``running_redis_server()`` starts a throwaway ``redis-server`` (a free port of 127.0.0.1, a
+temporary folder, nothing kept on disk, a password) for tests of ``coordination=``.
 
 The names are imported lazily, so that the pytest plugin, which lives in this package and is
 loaded by every pytest run, does not import aiohttp.
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from ._deliveries import Delivery, DeliveryAttempt, DeliveryState
     from ._faults import FaultKind, FaultRule
+    from ._redis_server import RedisServer, running_redis_server
     from ._server import FakeWebWork
     from ._state import RecordedRequest
 
@@ -31,10 +34,14 @@ __all__ = [
     "FaultKind",
     "FaultRule",
     "RecordedRequest",
+    "RedisServer",
+    "running_redis_server",
 ]
 
 #: Where each lazy export lives.
 _MODULES: Final = {
+    "RedisServer": "._redis_server",
+    "running_redis_server": "._redis_server",
     "Delivery": "._deliveries",
     "DeliveryAttempt": "._deliveries",
     "DeliveryState": "._deliveries",
