@@ -9,6 +9,7 @@ import logging
 import threading
 import traceback
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -324,3 +325,17 @@ async def test_bad_auth_settings_are_refused_without_echoing_the_secret(oauth_ap
         AsyncSession(auth=token)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="holds no token"):
         await OAuth2Auth.from_store(MemoryTokenStore(), client_id="c", client_secret=SECRET)
+
+
+def test_the_rate_limit_is_shared_by_the_sign_in_or_by_the_key_given() -> None:
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    first, second = (
+        OAuth2Token(access_token=f"access-{n}", refresh_token=f"refresh-{n}", expires_at=later)
+        for n in (1, 2)
+    )
+    options: dict[str, Any] = {"client_id": "c", "client_secret": SECRET}
+    same = OAuth2Auth(first, **options), OAuth2Auth(first, **options)
+    assert same[0].limiter_key == same[1].limiter_key != OAuth2Auth(second, **options).limiter_key
+    keyed = [OAuth2Auth(pair, rate_limit_key="user-42", **options) for pair in (first, second)]
+    assert keyed[0].limiter_key == keyed[1].limiter_key != same[0].limiter_key
+    assert all("access-" not in auth.limiter_key for auth in [*same, *keyed])

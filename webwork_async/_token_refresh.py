@@ -25,7 +25,7 @@ import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Final, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypedDict, TypeVar
 
 import aiohttp
 
@@ -49,7 +49,10 @@ from webwork_async._protocol import Secret, check_token
 from webwork_async._validation import is_seconds
 from webwork_async.errors import ConfigurationError, OAuth2Error, SessionStateError
 
-__all__ = ["OAuth2Auth", "RefreshNeed", "TokenCallback", "refresh_need"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["OAuth2Auth", "OAuth2Options", "RefreshNeed", "TokenCallback", "refresh_need"]
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -124,6 +127,17 @@ def _join(key: str, token: OAuth2Token) -> _Grant:
         return grant
 
 
+class OAuth2Options(TypedDict, total=False):
+    """The options of :class:`OAuth2Auth` besides the token, the client and the store."""
+
+    on_token_refresh: TokenCallback | None
+    token_url: str
+    client_auth: ClientAuth
+    advisory_window: float
+    mandatory_window: float
+    rate_limit_key: str | None
+
+
 class OAuth2Auth:
     """OAuth2 for an :class:`~webwork_async.AsyncSession`: ``AsyncSession(auth=OAuth2Auth(...))``.
 
@@ -145,6 +159,11 @@ class OAuth2Auth:
     ``client_id``, ``client_secret``, ``token_url`` and ``client_auth`` are those of
     :func:`~webwork_async.oauth2.refresh`. The client secret and the tokens never appear in a
     ``repr``, a log line or an error.
+
+    The rate limit (60 requests a minute per user) is shared by every session of the sign-in,
+    across its refreshes. Sessions of other processes (``coordination=``) share it when they
+    started from the same pair; give ``rate_limit_key`` (the app's own id for the user, hashed
+    before use) to share it whatever pair each process holds.
     """
 
     def __init__(
@@ -159,6 +178,7 @@ class OAuth2Auth:
         client_auth: ClientAuth = OAUTH2_CLIENT_AUTH,
         advisory_window: float = OAUTH2_ADVISORY_WINDOW,
         mandatory_window: float = OAUTH2_MANDATORY_WINDOW,
+        rate_limit_key: str | None = None,
     ) -> None:
         """Use ``token`` (and keep its successors in ``store``)."""
         self._client_secret = Secret(client_secret)
@@ -188,6 +208,10 @@ class OAuth2Auth:
             )
         if client_auth not in ("post", "basic"):
             raise ConfigurationError(f"client_auth must be 'post' or 'basic', not {client_auth!r}")
+        if rate_limit_key is not None and (
+            not isinstance(rate_limit_key, str) or not rate_limit_key
+        ):
+            raise ConfigurationError("rate_limit_key must be a non-empty string or None")
         _header_value(token)
         self.client_id = client_id
         self.token_url = token_url
@@ -198,6 +222,9 @@ class OAuth2Auth:
         self.mandatory_window = float(mandatory_window)
         self._grant = _join(_grant_key(token_url, client_id, token), token)
         self._grant.members.add(self)
+        self._limiter_key = self._grant.limiter_key
+        if rate_limit_key is not None:
+            self._limiter_key = "oauth2-user\0" + rate_limit_key
 
     @classmethod
     async def from_store(
@@ -206,29 +233,18 @@ class OAuth2Auth:
         *,
         client_id: str,
         client_secret: str,
-        on_token_refresh: TokenCallback | None = None,
-        token_url: str = OAUTH2_TOKEN_URL,
-        client_auth: ClientAuth = OAUTH2_CLIENT_AUTH,
-        advisory_window: float = OAUTH2_ADVISORY_WINDOW,
-        mandatory_window: float = OAUTH2_MANDATORY_WINDOW,
+        **options: Unpack[OAuth2Options],
     ) -> OAuth2Auth:
-        """An ``OAuth2Auth`` for the token ``store`` holds; a store that holds none is a
-        :class:`~webwork_async.errors.ConfigurationError` (the user has to sign in first)."""
+        """An ``OAuth2Auth`` for the token ``store`` holds (``options`` as for the class); a
+        store that holds none is a :class:`~webwork_async.errors.ConfigurationError` (the user
+        has to sign in first)."""
         secret = Secret(client_secret)
         del client_secret
         token = await store.load()
         if token is None:
             raise ConfigurationError(f"{store!r} holds no token: the user has to sign in first")
         return cls(
-            token,
-            client_id=client_id,
-            client_secret=str(secret.reveal()),
-            store=store,
-            on_token_refresh=on_token_refresh,
-            token_url=token_url,
-            client_auth=client_auth,
-            advisory_window=advisory_window,
-            mandatory_window=mandatory_window,
+            token, client_id=client_id, client_secret=str(secret.reveal()), store=store, **options
         )
 
     def __repr__(self) -> str:
@@ -246,8 +262,9 @@ class OAuth2Auth:
 
     @property
     def limiter_key(self) -> str:
-        """What the rate limiter is shared by: the sign-in, the same across its refreshes."""
-        return self._grant.limiter_key
+        """What the rate limiter is shared by: ``rate_limit_key``, else the sign-in (the same
+        across its refreshes)."""
+        return self._limiter_key
 
     @property
     def generation(self) -> int:

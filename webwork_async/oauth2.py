@@ -35,7 +35,13 @@ from webwork_async._oauth2_flow import (
     pkce_challenge,
     refresh,
 )
-from webwork_async._token_refresh import OAuth2Auth, RefreshNeed, TokenCallback, refresh_need
+from webwork_async._token_refresh import (
+    OAuth2Auth,
+    OAuth2Options,
+    RefreshNeed,
+    TokenCallback,
+    refresh_need,
+)
 
 __all__ = [
     "AuthorizationRequest",
@@ -43,6 +49,7 @@ __all__ = [
     "FileTokenStore",
     "MemoryTokenStore",
     "OAuth2Auth",
+    "OAuth2Options",
     "OAuth2Token",
     "RefreshNeed",
     "TokenCallback",
