@@ -353,10 +353,10 @@ class RequestCore:
                     await self._pace(exchange, refused_for, deadline_at, debug)
             if settings.stats is not None:
                 settings.stats.requests += 1
-            if self._auth is not None:  # the latest token, read as late as can be
-                headers = SecretHeaders(headers or {})
-                headers["Authorization"] = self._auth.authorization()
             try:
+                if self._auth is not None:  # the latest token, read as late as can be
+                    headers = SecretHeaders(headers or {})
+                    headers["Authorization"] = self._auth.authorization()
                 timeout = settings.timeout
                 started = time.monotonic()
                 remaining = deadline_at - started
