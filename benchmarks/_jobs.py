@@ -11,8 +11,10 @@ by status and the server's CPU time.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import collections
+import dataclasses
 import gc
 import http.client
 import json
@@ -21,7 +23,8 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 STATS_PATH = "/_bench/stats"
@@ -359,3 +362,32 @@ def write_results(
                 "problems": problems}  # fmt: skip
     path.write_text(json.dumps(document, indent=2) + "\n")
     print(f"results written to {path}")
+
+
+_Plan = TypeVar("_Plan")
+
+
+def sized_options(
+    description: str, full: _Plan, quick: _Plan, argv: list[str] | None, quick_help: str
+) -> tuple[_Plan, argparse.ArgumentParser, argparse.Namespace]:
+    """Parse ``--quick``, ``--json PATH`` and one option per field of the dataclass ``full``
+    (``--name-with-dashes``, typed like the field, its ``help`` from the field's metadata):
+    the plan (``quick`` or ``full`` with the options given), the parser (for its ``error``) and
+    the arguments."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    sizes = dataclasses.fields(full)  # type: ignore[arg-type]
+    for size in sizes:
+        kind = type(getattr(full, size.name))
+        parser.add_argument(
+            f"--{size.name.replace('_', '-')}",
+            type=kind,
+            metavar="S" if kind is float else "N",
+            help=f"{size.metadata['help']} (default {getattr(full, size.name):g}, "
+            f"{getattr(quick, size.name):g} with --quick)",
+        )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+    args = parser.parse_args(argv)
+    given = {s.name: getattr(args, s.name) for s in sizes if getattr(args, s.name) is not None}
+    plan = dataclasses.replace(quick if args.quick else full, **given)  # type: ignore[type-var]
+    return plan, parser, args

@@ -38,7 +38,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from _jobs import write_results
+from _jobs import sized_options, write_results
 from _server import ID_STRIDE, PER_PAGE_MAX, project_checksum
 
 HERE = Path(__file__).resolve().parent
@@ -388,24 +388,9 @@ def machine() -> dict[str, Any]:
 
 
 def parse_sizes(argv: list[str] | None) -> tuple[Sizes, argparse.Namespace]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
-    for size in dataclasses.fields(Sizes):
-        parser.add_argument(
-            f"--{size.name.replace('_', '-')}",
-            type=int,
-            metavar="N",
-            help=f"{size.metadata['help']} (default {getattr(FULL, size.name)}, "
-            f"{getattr(QUICK, size.name)} with --quick)",
-        )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
-    args = parser.parse_args(argv)
-    given = {
-        size.name: getattr(args, size.name)
-        for size in dataclasses.fields(Sizes)
-        if getattr(args, size.name) is not None
-    }
-    sizes = dataclasses.replace(QUICK if args.quick else FULL, **given)
+    sizes, parser, args = sized_options(
+        __doc__.splitlines()[0], FULL, QUICK, argv, "small sizes, for a smoke test"
+    )
     if min(dataclasses.astuple(sizes)) < 1:
         parser.error("every size must be >= 1")
     if not sizes.limited_workspaces * sizes.pages_per_workspace > RATE_LIMIT[0]:

@@ -59,7 +59,7 @@ from typing import Any
 
 import redis
 import redis.asyncio as aioredis
-from _jobs import write_results
+from _jobs import sized_options, write_results
 from compare import machine
 
 from webwork_async import RateLimit
@@ -613,29 +613,13 @@ def package_version(name: str) -> str:
 
 
 def parse_plan(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a smoke run of about 25 s (the full one takes about 2 minutes)",
+    plan, parser, args = sized_options(
+        __doc__.splitlines()[0],
+        FULL,
+        QUICK,
+        argv,
+        "a smoke run of about 25 s (the full one takes about 2 minutes)",
     )
-    for size in dataclasses.fields(Plan):
-        kind = float if size.name == "period" else int
-        parser.add_argument(
-            f"--{size.name}",
-            type=kind,
-            metavar="S" if kind is float else "N",
-            help=f"{size.metadata['help']} (default {getattr(FULL, size.name):g}, "
-            f"{getattr(QUICK, size.name):g} with --quick)",
-        )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
-    args = parser.parse_args(argv)
-    given = {
-        size.name: getattr(args, size.name)
-        for size in dataclasses.fields(Plan)
-        if getattr(args, size.name) is not None
-    }
-    plan = dataclasses.replace(QUICK if args.quick else FULL, **given)
     if plan.requests < 4 * FEW:
         parser.error(f"--requests must be >= {4 * FEW}")
     if not plan.period > 0 or min(plan.windows, plan.rounds) < 1 or plan.calls < 10:

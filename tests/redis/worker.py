@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from webwork_async.redis import RedisCoordination
-
 from webwork_async import AsyncSession, RateLimit, WebWorkError
 from webwork_async.oauth2 import FileTokenStore, OAuth2Auth
+from webwork_async.redis import RedisCoordination
 
 GO_POLL = 0.005
 GO_TIMEOUT = 30.0
