@@ -162,12 +162,14 @@ async def workspaces(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     browser = browser_id(request)
     store = token_store(request, browser) if browser else None
-    if store is None or await store.load() is None:
+    token = None if store is None else await store.load()
+    if store is None or token is None:
         raise web.HTTPFound("/login")
-    auth = await OAuth2Auth.from_store(
-        store,
+    auth = OAuth2Auth(
+        token,
         client_id=settings.client_id,
         client_secret=settings.client_secret,
+        store=store,
         token_url=settings.token_url,
         on_token_refresh=on_token_refresh,
     )

@@ -29,6 +29,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from webwork_async import _constants as defaults
 from webwork_async._coordination import Coordination, SharedLimiter
 from webwork_async._ratelimit import RateLimit, RateLimiter, RateLimitHeaders
+from webwork_async._validation import is_seconds
 from webwork_async.errors import ConfigurationError, CoordinationError
 from webwork_async.oauth2 import OAuth2Token
 from webwork_async.redis import _scripts
@@ -267,11 +268,7 @@ class RedisCoordination(Coordination):
     ) -> None:
         if not isinstance(prefix, str) or not prefix:
             raise ConfigurationError(f"prefix must be a non-empty str, got {prefix!r}")
-        if (
-            isinstance(fallback_share, bool)
-            or not isinstance(fallback_share, (int, float))
-            or not 0 < fallback_share <= 1
-        ):
+        if not is_seconds(fallback_share) or fallback_share > 1:  # a fraction in (0, 1]
             raise ConfigurationError(
                 f"fallback_share must be a number in (0, 1], got {fallback_share!r}"
             )
@@ -280,12 +277,7 @@ class RedisCoordination(Coordination):
                 "on_coordination_error must be 'fallback' or 'raise', "
                 f"got {on_coordination_error!r}"
             )
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, (int, float))
-            or not math.isfinite(timeout)
-            or timeout <= 0
-        ):
+        if not is_seconds(timeout):
             raise ConfigurationError(f"timeout must be a number of seconds > 0, got {timeout!r}")
         self._password: str | None = None
         if isinstance(url_or_client, str):
