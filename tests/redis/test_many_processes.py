@@ -23,7 +23,10 @@ from webwork_async.testing import FakeWebWork, RedisServer
 
 WORKER = Path(__file__).with_name("worker.py")
 RUN_TIMEOUT = 60.0
-CAPACITY, PERIOD = 20, 2.0  # the token's limit here: 20 requests per 2 s
+# The token's limit here: 40 requests per 4 s. Windows this long keep the latency of each
+# window's first requests (Redis, a loaded machine) a small part of it, as 60 s windows do.
+CAPACITY, PERIOD = 40, 4.0
+PER_WORKER = CAPACITY  # 4 workers: four windows' worth
 
 
 @dataclass
@@ -77,10 +80,13 @@ def workers(
 
 
 def steady_share(arrivals: list[float]) -> float:
-    """The share of the limit a saturated run used, from when the requests arrived: past the
-    first window's burst, requests per second against the limit's."""
+    """The share of the limit a saturated run uses in the long run, from when the requests
+    arrived: each window lets CAPACITY go, so the rate is the requests before the last window
+    over the time until that window opened (its first arrival). How the last window's burst
+    spreads out does not count: over hours of 60 s windows it would not show."""
     arrivals = sorted(arrivals)
-    rate = (len(arrivals) - CAPACITY) / (arrivals[-1] - arrivals[0])
+    before_last = len(arrivals) - CAPACITY
+    rate = before_last / (arrivals[before_last] - arrivals[0])
     return rate / (CAPACITY / PERIOD)
 
 
@@ -102,12 +108,12 @@ def test_four_processes_on_one_token_stay_within_its_limit_and_use_it(
     fake.enforce_rate_limit(CAPACITY, PERIOD)
     with fake.serve_in_thread() as base_url:
         common = {"base_url": base_url, "redis": redis_server.url, "rate": [CAPACITY, PERIOD]}
-        plan = [{**common, "requests": 20, "concurrency": 8, "path": "workspaces"}] * 4
+        plan = [{**common, "requests": PER_WORKER, "concurrency": 12, "path": "workspaces"}] * 4
         with workers(tmp_path, plan, {"WEBWORK_TOKEN": fake.token}) as outcomes:
             run = Run(outcomes, fake)
-    assert [o["ok"] for o in outcomes] == [20] * 4, outcomes
+    assert [o["ok"] for o in outcomes] == [PER_WORKER] * 4, outcomes
     api = run.api()
-    assert len(api) == 80 and not [r for r in api if r.rate_limited or r.status != 200]
+    assert len(api) == 4 * PER_WORKER and not [r for r in api if r.rate_limited or r.status != 200]
     arrivals = [r.received_at for r in api]
     assert max_in_window(arrivals, PERIOD) <= CAPACITY
     assert steady_share(arrivals) >= 0.95
@@ -128,17 +134,20 @@ def test_a_429_one_process_meets_pauses_the_others(
                 "concurrency": 1,
                 "path": "projects",
                 "params": {"workspace_id": workspace},
+                "delay": 1.0,  # the other one is busy by then, and goes on for a while
             },
-            {**common, "requests": 150, "concurrency": 1, "path": "workspaces"},
+            {**common, "duration": 4.0, "concurrency": 1, "path": "workspaces"},
         ]
         with workers(tmp_path, plan, {"WEBWORK_TOKEN": fake.token}) as outcomes:
             run = Run(outcomes, fake)
-    assert [o["ok"] for o in outcomes] == [3, 150], outcomes
+    assert outcomes[0]["ok"] == 3 and not outcomes[1]["errors"], outcomes
     refused = [r for r in run.api() if r.status == 429]
     assert len(refused) == 1
     paused_at = refused[0].received_at
     others = [r.received_at - paused_at for r in run.api("workspaces")]
-    assert len([gap for gap in others if gap > 1.45]) > 100  # most were held back, then went
+    assert any(gap < 0 for gap in others)  # it was busy when the 429 came
+    assert len([gap for gap in others if gap > 1.45]) > 20  # then held back, then it went on
+    assert len(others) == outcomes[1]["ok"]
     # Once the 429's answer was shared (a request or two may be on the way then), nothing
     # more went out until Retry-After had passed.
     assert [gap for gap in others if 0.1 < gap < 1.45] == []

@@ -1,10 +1,11 @@
 """One worker process of the many-processes tests: ``worker.py SETTINGS_JSON``.
 
-The settings file says where the fake and Redis are, how many requests to send on which path,
-at which rate and with how many in flight, and where to write the outcome. The token comes from
-``$WEBWORK_TOKEN``, or, for an OAuth2 run, the pair from the file the settings name (and the
-client secret from ``$WORKER_CLIENT_SECRET``). The worker waits for the settings' ``go`` file
-to exist, so that the test starts all of them at once, then writes
+The settings file says where the fake and Redis are, how many requests to send on which path
+(or for how many seconds), at which rate, with how many in flight and after what delay, and
+where to write the outcome.
+The token comes from ``$WEBWORK_TOKEN``, or, for an OAuth2 run, the pair from the file the
+settings name (and the client secret from ``$WORKER_CLIENT_SECRET``). The worker waits for the
+settings' ``go`` file to exist, so that the test starts all of them at once, then writes
 ``{"ok": n, "errors": [...], "refreshes": [...]}``.
 """
 
@@ -62,7 +63,17 @@ async def run(settings: dict[str, Any]) -> dict[str, Any]:
             except WebWorkError as exc:
                 outcome["errors"].append(f"{type(exc).__name__}: {exc}")
 
-        await asyncio.gather(*(one() for _ in range(settings["requests"])))
+        await asyncio.sleep(settings.get("delay", 0.0))  # let the others start first
+        if "duration" in settings:  # busy for that long, whatever the pace
+
+            async def busy(until: float) -> None:
+                while time.monotonic() < until:
+                    await one()
+
+            until = time.monotonic() + settings["duration"]
+            await asyncio.gather(*(busy(until) for _ in range(settings["concurrency"])))
+        else:
+            await asyncio.gather(*(one() for _ in range(settings["requests"])))
     if coordination is not None:
         await coordination.aclose()
     return outcome
